@@ -1,0 +1,134 @@
+"""The project's settings: one typed, validated object built from the environment.
+
+Every entry point builds a `Settings` once (`Settings.from_env()`) and passes what is needed
+down; nothing reads `os.environ` elsewhere. Names and defaults are the contract of
+DESIGN.md's settings table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_VTU_BASE_URL = "https://online.vtu.ac.in/api/v1"
+DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DISCORD_API_BASE_URL = "https://discord.com/api/v10"
+DEFAULT_DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+# Laravel's default API throttle is 60 requests a minute per user: one request a second per
+# student keeps a session under it with no 429s, like a person watching with the player open.
+DEFAULT_VTU_RATE_LIMIT = 1.0
+# All workers together: enough for many concurrent students (a lecture needs one heartbeat
+# every two minutes), small enough that the platform never sees a burst from us.
+DEFAULT_VTU_GLOBAL_RATE_LIMIT = 25.0
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the project, validated.
+
+    Rates are requests per second. `secret_keys` are Fernet keys (url-safe base64, 32 bytes):
+    the first encrypts, all decrypt.
+    """
+
+    redis_url: str | None = None
+    vtu_base_url: str = DEFAULT_VTU_BASE_URL
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
+    discord_bot_token: str | None = field(default=None, repr=False)
+    discord_api_base_url: str = DEFAULT_DISCORD_API_BASE_URL
+    discord_gateway_url: str = DEFAULT_DISCORD_GATEWAY_URL
+    vtu_rate_limit: float = DEFAULT_VTU_RATE_LIMIT
+    vtu_global_rate_limit: float = DEFAULT_VTU_GLOBAL_RATE_LIMIT
+    secret_keys: tuple[str, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        for name, schemes in _URL_SCHEMES.items():
+            value = getattr(self, name)
+            if value is not None:
+                _check_url(_ENV_NAMES[name], value, schemes)
+        for name in ("vtu_rate_limit", "vtu_global_rate_limit"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{_ENV_NAMES[name]} must be a positive number of requests/s")
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
+    ) -> Settings:
+        """Build settings from `environ` (default: the process environment) over an
+        optional `.env` file; the environment wins over the file."""
+        values = dict(_read_env_file(env_file)) if env_file else {}
+        values.update(os.environ if environ is None else environ)
+        kwargs: dict[str, object] = {}
+        for f in fields(cls):
+            raw = values.get(_ENV_NAMES[f.name], "").strip()
+            if not raw:
+                continue
+            if f.name in ("vtu_rate_limit", "vtu_global_rate_limit"):
+                kwargs[f.name] = _parse_rate(_ENV_NAMES[f.name], raw)
+            elif f.name == "secret_keys":
+                kwargs[f.name] = tuple(k.strip() for k in raw.split(",") if k.strip())
+            else:
+                kwargs[f.name] = raw.rstrip("/") if f.name.endswith("base_url") else raw
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+_ENV_NAMES = {
+    "redis_url": "REDIS_URL",
+    "vtu_base_url": "VTU_BASE_URL",
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "telegram_api_base_url": "TELEGRAM_API_BASE_URL",
+    "discord_bot_token": "DISCORD_BOT_TOKEN",
+    "discord_api_base_url": "DISCORD_API_BASE_URL",
+    "discord_gateway_url": "DISCORD_GATEWAY_URL",
+    "vtu_rate_limit": "VTU_RATE_LIMIT",
+    "vtu_global_rate_limit": "VTU_GLOBAL_RATE_LIMIT",
+    "secret_keys": "AUTOPILOT_SECRET_KEYS",
+}
+
+_URL_SCHEMES = {
+    "redis_url": ("redis", "rediss", "unix", "valkey"),
+    "vtu_base_url": ("http", "https"),
+    "telegram_api_base_url": ("http", "https"),
+    "discord_api_base_url": ("http", "https"),
+    "discord_gateway_url": ("ws", "wss"),
+}
+
+
+def env_name(setting: str) -> str:
+    """The environment variable behind a `Settings` field, for messages."""
+    return _ENV_NAMES[setting]
+
+
+def _check_url(env: str, value: str, schemes: tuple[str, ...]) -> None:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+        allowed = ", ".join(f"{s}://" for s in schemes)
+        raise ConfigError(f"{env}={value!r} is not a valid URL (expected one of {allowed})")
+
+
+def _parse_rate(env: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{env}={raw!r} must be a number of requests per second") from None
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values

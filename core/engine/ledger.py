@@ -1,0 +1,124 @@
+"""What we know of one lecture's credited watch time, and how each answer updates it.
+
+The platform reports progress only as a whole percent, so credited seconds are known as an
+interval [`credited_lo`, `credited_hi`]. Heartbeats that earn full credit add exactly what was
+sent, which keeps the interval narrow; the interval is what makes the last heartbeat exact
+(no credit beyond the duration) and what tells a partly credited heartbeat from a full one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+# Whole-percent answers may be floored or rounded by the server: a percent p means the true
+# value lies in [p - 0.5, p + 1) percent under either rule.
+_BELOW, _ABOVE = 0.5, 1.0
+
+
+class LectureStatus(StrEnum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class Credit:
+    """What one heartbeat earned, as bounds in seconds."""
+
+    sent_s: int
+    low_s: float
+    high_s: float
+
+    @property
+    def full(self) -> bool:
+        return self.high_s >= self.sent_s
+
+
+@dataclass
+class LectureLedger:
+    """One lecture's state in a run; plain data, saved in the checkpoint as JSON."""
+
+    id: int
+    title: str
+    status: LectureStatus = LectureStatus.UNOPENED
+    duration_s: int = 0
+    credited_lo: float = 0.0
+    credited_hi: float = 0.0
+    last_touch: float | None = None
+    heartbeats: int = 0
+    in_flight_s: int = 0
+    skip_reason: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (LectureStatus.DONE, LectureStatus.SKIPPED)
+
+    @property
+    def remaining_s(self) -> int:
+        """Seconds still to send: exact when the interval is narrow, never beyond duration."""
+        return max(0, math.ceil(self.duration_s - self.credited_lo - 1e-6))
+
+    def opened(self, duration_s: int | None, percent: int, completed: bool, now: float) -> None:
+        """Record a lecture-detail answer (opening it also starts the platform's clock)."""
+        self.last_touch = now
+        if completed:
+            self.status = LectureStatus.DONE
+            return
+        if not duration_s:
+            self.skip("no video")
+            return
+        self.duration_s = duration_s
+        lo, hi = self._percent_bounds(percent)
+        if self.status is LectureStatus.OPEN:
+            # Resuming: a heartbeat that was in flight when the run stopped may have counted.
+            prior_lo, prior_hi = self.credited_lo, self.credited_hi + self.in_flight_s
+            if prior_lo <= hi and prior_hi >= lo:
+                lo, hi = max(lo, prior_lo), min(hi, prior_hi)
+        self.credited_lo, self.credited_hi = lo, max(lo, hi)
+        self.in_flight_s = 0
+        self.status = LectureStatus.OPEN
+
+    def credited(self, sent_s: int, percent: int, completed: bool, now: float) -> Credit:
+        """Record a heartbeat's answer and return what it earned."""
+        self.heartbeats += 1
+        self.in_flight_s = 0
+        self.last_touch = now
+        p_lo, p_hi = self._percent_bounds(percent)
+        if completed:
+            p_lo = max(p_lo, float(self.duration_s))
+        full_lo, full_hi = self.credited_lo + sent_s, self.credited_hi + sent_s
+        if full_lo <= p_hi and full_hi >= p_lo:
+            new_lo, new_hi = max(full_lo, p_lo), min(full_hi, p_hi)
+        else:
+            new_lo, new_hi = max(self.credited_lo, p_lo), min(full_hi, p_hi)
+        credit = Credit(
+            sent_s=sent_s,
+            low_s=max(0.0, new_lo - self.credited_hi),
+            high_s=min(float(sent_s), new_hi - self.credited_lo),
+        )
+        self.credited_lo, self.credited_hi = new_lo, max(new_lo, new_hi)
+        if completed:
+            self.status = LectureStatus.DONE
+        return credit
+
+    def skip(self, reason: str) -> None:
+        self.status = LectureStatus.SKIPPED
+        self.skip_reason = reason
+
+    def _percent_bounds(self, percent: int) -> tuple[float, float]:
+        unit = self.duration_s / 100
+        low = max(0.0, (percent - _BELOW) * unit)
+        return low, min(float(self.duration_s), (percent + _ABOVE) * unit)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LectureLedger:
+        return cls(**{**data, "status": LectureStatus(data["status"])})

@@ -1,0 +1,261 @@
+"""Completes one course: opens lectures, paces heartbeats, keeps the checkpoint.
+
+A dispatcher picks the next request whenever a slot is free: a heartbeat that is due (its
+lecture has waited long enough to earn full credit), the lecture with the most left first so
+the longest ones are not left for last; else it opens a new lecture (which starts the
+platform's clock on it); else it sleeps until the next heartbeat falls due. Requests go through
+the client, whose rate limiter spaces them, so the budget is used fully while there is work.
+
+`run(until=...)` stops at a deadline with everything checkpointed, for jobs that work in
+slices and re-schedule themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from core.engine.checkpoint import Checkpoint, MemoryCheckpoint
+from core.engine.ledger import LectureLedger, LectureStatus
+from core.engine.pacing import CreditModel
+from core.engine.progress import Progress
+from core.vtu import LectureNotPlayable, VTUClient
+
+ProgressCallback = Callable[[Progress], Awaitable[None] | None]
+
+DEFAULT_CONCURRENCY = 4
+
+
+@dataclass
+class RunOutcome:
+    """Where a run stands when `run` returns: finished, or when to come back."""
+
+    progress: Progress
+    finished: bool
+    wake_in_s: float | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Action:
+    ledger: LectureLedger
+    send_s: int = 0
+    probe: bool = False
+
+    @property
+    def opens(self) -> bool:
+        return self.send_s == 0
+
+
+class CourseRun:
+    """One student's run of one course."""
+
+    def __init__(
+        self,
+        client: VTUClient,
+        slug: str,
+        *,
+        checkpoint: Checkpoint | None = None,
+        rate_limit: float | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        on_progress: ProgressCallback | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.slug = slug
+        self.checkpoint = checkpoint or MemoryCheckpoint()
+        self.rate_limit = rate_limit
+        self.concurrency = concurrency
+        self.on_progress = on_progress
+        self.clock = clock
+        self.title = slug
+        self.model = CreditModel()
+        self.ledgers: dict[int, LectureLedger] = {}
+        self._busy: set[int] = set()
+        self._probing = False
+        self._current = ""
+
+    async def run(self, *, until: float | None = None) -> RunOutcome:
+        """Work until the course is complete or the wall clock reaches `until`."""
+        await self._prepare()
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                now = self.clock()
+                stopping = until is not None and now >= until
+                if self._all_finished() or (stopping and not tasks):
+                    break
+                action, wake_in = (None, None) if stopping else self._next_action(now)
+                if action is not None and len(tasks) < self.concurrency:
+                    tasks.add(asyncio.create_task(self._perform(action)))
+                    continue
+                timeout = wake_in if until is None else _min(wake_in, max(0.0, until - now))
+                if tasks:
+                    done, tasks = await asyncio.wait(
+                        tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    for task in done:
+                        task.result()
+                elif timeout is not None:
+                    await asyncio.sleep(timeout)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.checkpoint.save(list(self.ledgers.values()), self.model)
+        progress = self.progress()
+        await self._emit(progress)
+        _, wake_in = self._next_action(self.clock())
+        return RunOutcome(
+            progress=progress,
+            finished=progress.finished,
+            wake_in_s=None if progress.finished else (wake_in or 0.0),
+            skipped=[(x.title, x.skip_reason) for x in self.ledgers.values() if x.skip_reason],
+        )
+
+    def progress(self) -> Progress:
+        ledgers = self.ledgers.values()
+        skipped = sum(x.status is LectureStatus.SKIPPED for x in ledgers)
+        done = sum(x.status is LectureStatus.DONE for x in ledgers)
+        return Progress(
+            course=self.title,
+            done=done,
+            total=len(self.ledgers),
+            skipped=skipped,
+            current=self._current,
+            eta_s=self._eta_s(),
+            heartbeats=sum(x.heartbeats for x in ledgers),
+            finished=self._all_finished(),
+        )
+
+    async def _prepare(self) -> None:
+        course = await self.client.course(self.slug)
+        self.title = course.title
+        saved, model = await self.checkpoint.load()
+        self.model = model or CreditModel()
+        self.ledgers = {}
+        for ref in course.lectures:
+            ledger = saved.get(ref.id) or LectureLedger(id=ref.id, title=ref.title)
+            if ref.is_completed and not ledger.finished:
+                ledger.status = LectureStatus.DONE
+            if ledger.in_flight_s:
+                ledger.status = LectureStatus.OPEN
+                ledger.last_touch = None
+            self.ledgers[ref.id] = ledger
+        await self._emit(self.progress())
+
+    def _all_finished(self) -> bool:
+        return all(ledger.finished for ledger in self.ledgers.values())
+
+    def _next_action(self, now: float) -> tuple[_Action | None, float | None]:
+        """The most useful request to send now, else how long until one falls due."""
+        due: list[_Action] = []
+        wake_at: float | None = None
+        unopened: LectureLedger | None = None
+        for ledger in self.ledgers.values():
+            if ledger.finished or ledger.id in self._busy:
+                continue
+            if ledger.last_touch is None:
+                unopened = unopened or ledger
+                continue
+            send_s = min(self.model.chunk_s, ledger.remaining_s) or _one_percent(ledger)
+            if not self.model.known and self._probing:
+                continue
+            ready_at = ledger.last_touch + self.model.wait_s(send_s)
+            if ready_at <= now:
+                due.append(_Action(ledger, send_s, probe=not self.model.known))
+            else:
+                wake_at = _min(wake_at, ready_at)
+        if due:
+            if self.model.known:
+                return max(due, key=lambda a: a.ledger.remaining_s), None
+            return max(due, key=lambda a: a.ledger.last_touch or 0.0), None
+        if unopened is not None:
+            return _Action(unopened), None
+        return None, None if wake_at is None else max(0.0, wake_at - now)
+
+    async def _perform(self, action: _Action) -> None:
+        ledger = action.ledger
+        self._busy.add(ledger.id)
+        self._probing = self._probing or action.probe
+        try:
+            if action.opens:
+                await self._open(ledger)
+            else:
+                await self._heartbeat(ledger, action.send_s)
+        finally:
+            self._busy.discard(ledger.id)
+            if action.probe:
+                self._probing = False
+
+    async def _open(self, ledger: LectureLedger) -> None:
+        lecture = await self.client.lecture(self.slug, ledger.id)
+        if lecture.is_locked and not lecture.is_completed:
+            ledger.skip("locked on the platform")
+        else:
+            ledger.opened(
+                lecture.duration_s, lecture.progress_percent, lecture.is_completed, lecture.sent_at
+            )
+        await self.checkpoint.save([ledger])
+        if ledger.finished:
+            await self._emit(self.progress())
+
+    async def _heartbeat(self, ledger: LectureLedger, send_s: int) -> None:
+        ledger.in_flight_s = send_s
+        await self.checkpoint.save([ledger])
+        self._current = ledger.title
+        position = min(ledger.duration_s, math.ceil(ledger.credited_lo) + send_s)
+        try:
+            ack = await self.client.send_progress(
+                self.slug, ledger.id, position_s=position, duration_s=ledger.duration_s,
+                watched_s=send_s,
+            )
+        except LectureNotPlayable as exc:
+            ledger.skip(exc.detail or "the platform refuses progress for it")
+            ledger.in_flight_s = 0
+            await self.checkpoint.save([ledger])
+            return
+        elapsed = ack.sent_at - (ledger.last_touch or ack.sent_at)
+        credit = ledger.credited(send_s, ack.percent, ack.is_completed, ack.sent_at)
+        self.model.observe(credit, elapsed)
+        await self.checkpoint.save([ledger], self.model)
+        if ledger.finished:
+            await self._emit(self.progress())
+
+    def _eta_s(self) -> float | None:
+        """Seconds left: the larger of the heartbeats left at the rate limit and the
+        longest lecture's remaining heartbeats at the learned pace."""
+        if not self.model.known:
+            return None
+        pending = [x for x in self.ledgers.values() if not x.finished]
+        if not pending:
+            return 0.0
+        chunks = [math.ceil(x.remaining_s / self.model.chunk_s) if x.duration_s else 1
+                  for x in pending]
+        budget_s = (sum(chunks) + sum(not x.duration_s for x in pending)) / (
+            self.rate_limit or math.inf
+        )
+        pace_s = max(chunks) * self.model.wait_s(self.model.chunk_s)
+        return max(budget_s, pace_s)
+
+    async def _emit(self, progress: Progress) -> None:
+        if self.on_progress is None:
+            return
+        result = self.on_progress(progress)
+        if inspect.isawaitable(result):
+            await result
+
+
+def _one_percent(ledger: LectureLedger) -> int:
+    """What to send when our books say the lecture is done but the platform does not."""
+    return max(1, math.ceil(ledger.duration_s / 100))
+
+
+def _min(a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    return a if b is None else min(a, b)

@@ -1,0 +1,235 @@
+"""Async client of the VTU platform's JSON API.
+
+One place maps statuses to errors and owns the retry policy: an expired session (401, 403 or
+419) is logged in again and the request retried once; overload (429, 5xx) and network faults
+are retried with full-jitter exponential backoff, honouring `Retry-After`, up to a bound.
+Session cookies are kept per client, not in a shared jar, so one `httpx.AsyncClient` (and its
+connection pool) can serve many students. Nothing here logs a password, cookie or token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+
+from core.limits import RateLimiter, Unlimited
+from core.vtu import parsing
+from core.vtu.errors import (
+    CourseNotFound,
+    LectureNotPlayable,
+    LoginFailed,
+    PlatformUnavailable,
+    SessionRejected,
+    UnexpectedResponse,
+    VTUError,
+)
+from core.vtu.models import Account, Course, Enrollment, Lecture, ProgressAck
+
+log = logging.getLogger(__name__)
+
+SESSION_EXPIRED = frozenset({401, 403, 419})
+OVERLOADED = frozenset({429, 500, 502, 503, 504})
+SESSION_COOKIES = ("access_token", "refresh_token")
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries for overload and network faults.
+
+    The n-th retry waits a uniformly random time in [0, min(cap_s, base_s * 2**n)] ("full
+    jitter"), or the server's `Retry-After` if that is longer.
+    """
+
+    attempts: int = 6
+    base_s: float = 0.5
+    cap_s: float = 30.0
+
+    def backoff(self, retry: int, retry_after: float | None = None) -> float:
+        jitter = random.uniform(0, min(self.cap_s, self.base_s * 2**retry))
+        return max(jitter, retry_after or 0.0)
+
+
+class VTUClient:
+    """One student's conversation with the platform."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        http: httpx.AsyncClient | None = None,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self._own_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        self._limiter = limiter or Unlimited()
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._session: dict[str, str] = {}
+        self.logins = 0
+
+    async def __aenter__(self) -> VTUClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self._http.aclose()
+
+    @property
+    def session(self) -> dict[str, str]:
+        """The session cookies, to cache (encrypted) between jobs."""
+        return dict(self._session)
+
+    def restore_session(self, cookies: dict[str, str]) -> None:
+        self._session = {k: v for k, v in cookies.items() if k in SESSION_COOKIES}
+
+    async def login(self) -> Account:
+        body = {"email": self.credentials.email, "password": self.credentials.password}
+        response, _ = await self._send("POST", "/auth/login", body, authenticated=False)
+        if response.status_code in (400, 401, 403, 422):
+            raise LoginFailed(_message(response), status=response.status_code)
+        data = _data(response)
+        cookies = {name: response.cookies.get(name) for name in SESSION_COOKIES}
+        if not cookies["access_token"]:
+            raise UnexpectedResponse("login answer set no access_token cookie")
+        self._session = {k: v for k, v in cookies.items() if v}
+        self.logins += 1
+        return parsing.account(data)
+
+    async def enrollments(self) -> list[Enrollment]:
+        data, _ = await self._call("GET", "/student/my-enrollments")
+        return parsing.enrollments(data)
+
+    async def course(self, slug: str) -> Course:
+        data, _ = await self._call("GET", f"/student/my-courses/{slug}")
+        return parsing.course(data)
+
+    async def lecture(self, slug: str, lecture_id: int) -> Lecture:
+        """A lecture's detail; opening it is what starts the platform's watch clock."""
+        data, sent_at = await self._call("GET", f"/student/my-courses/{slug}/lectures/{lecture_id}")
+        return replace(parsing.lecture(data), sent_at=sent_at)
+
+    async def send_progress(
+        self, slug: str, lecture_id: int, *, position_s: int, duration_s: int, watched_s: int
+    ) -> ProgressAck:
+        """One watch-progress heartbeat: `watched_s` seconds watched, ending at `position_s`."""
+        body = {
+            "current_time_seconds": position_s,
+            "total_duration_seconds": duration_s,
+            "seconds_just_watched": watched_s,
+        }
+        path = f"/student/my-courses/{slug}/lectures/{lecture_id}/progress"
+        data, sent_at = await self._call("POST", path, body)
+        return replace(parsing.progress_ack(data), sent_at=sent_at)
+
+    async def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> tuple[Any, float]:
+        """An authenticated request: logs in first if needed, and once more on expiry.
+        Returns the answer's data and when (wall clock) the answered request was sent."""
+        if not self._session:
+            await self.login()
+        response, sent_at = await self._send(method, path, body)
+        if response.status_code in SESSION_EXPIRED:
+            log.info("VTU session expired (%s); logging in again", response.status_code)
+            await self.login()
+            response, sent_at = await self._send(method, path, body)
+            if response.status_code in SESSION_EXPIRED:
+                raise SessionRejected(_message(response), status=response.status_code)
+        if response.status_code == 404:
+            raise CourseNotFound(_message(response), status=404)
+        if response.status_code == 422 and "/lectures/" in path:
+            raise LectureNotPlayable(_message(response), status=422)
+        if response.status_code >= 400:
+            raise VTUError(_message(response), status=response.status_code)
+        return _data(response), sent_at
+
+    async def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, *, authenticated: bool = True
+    ) -> tuple[httpx.Response, float]:
+        """One request with the retry policy for overload and network faults; returns the
+        response and the wall-clock time its request was sent."""
+        headers = self._auth_headers() if authenticated else {}
+        for retry in range(self._retry.attempts):
+            await self._limiter.acquire()
+            sent_at = time.time()
+            try:
+                response = await self._http.request(
+                    method, self.base_url + path, json=body, headers=headers
+                )
+            except httpx.TransportError as exc:
+                failure: PlatformUnavailable = PlatformUnavailable(
+                    f"{type(exc).__name__} on {method} {path}"
+                )
+                failure.__cause__ = exc
+            else:
+                if response.status_code not in OVERLOADED:
+                    return response, sent_at
+                failure = PlatformUnavailable(
+                    _message(response),
+                    status=response.status_code,
+                    retry_after=_retry_after(response),
+                )
+            log.info("VTU %s %s: %s; retry %d", method, path, failure.status or failure, retry + 1)
+            if retry + 1 < self._retry.attempts:
+                await self._sleep(self._retry.backoff(retry, failure.retry_after))
+        raise failure
+
+    def _auth_headers(self) -> dict[str, str]:
+        cookie = "; ".join(f"{k}={v}" for k, v in self._session.items())
+        token = self._session.get("access_token", "")
+        return {"Cookie": cookie, "Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _message(response: httpx.Response) -> str:
+    body = _json(response)
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        message = body.get("message") or (errors[0] if isinstance(errors, list) and errors else "")
+        if message:
+            return f"{response.status_code}: {message}"
+    return f"{response.status_code}: {response.reason_phrase}"
+
+
+def _data(response: httpx.Response) -> Any:
+    body = _json(response)
+    if not isinstance(body, dict) or "data" not in body:
+        raise UnexpectedResponse(f"{response.request.url.path} answered without a data envelope")
+    if body.get("success") is False:
+        raise UnexpectedResponse(f"{response.request.url.path}: {_message(response)}")
+    return body["data"]
