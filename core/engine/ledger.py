@@ -74,10 +74,7 @@ class LectureLedger:
         self.duration_s = duration_s
         lo, hi = self._percent_bounds(percent)
         if self.status is LectureStatus.OPEN:
-            # Resuming: a heartbeat that was in flight when the run stopped may have counted.
-            prior_lo, prior_hi = self.credited_lo, self.credited_hi + self.in_flight_s
-            if prior_lo <= hi and prior_hi >= lo:
-                lo, hi = max(lo, prior_lo), min(hi, prior_hi)
+            lo, hi = self._resumed_bounds(lo, hi)
         self.credited_lo, self.credited_hi = lo, max(lo, hi)
         self.in_flight_s = 0
         self.status = LectureStatus.OPEN
@@ -104,6 +101,19 @@ class LectureLedger:
         if completed:
             self.status = LectureStatus.DONE
         return credit
+
+    def _resumed_bounds(self, p_lo: float, p_hi: float) -> tuple[float, float]:
+        """Our books against the platform's percent after a restart. A heartbeat in flight
+        when the run stopped either counted in full or not at all; assuming it counted when
+        both fit errs towards one small extra heartbeat, never towards credit twice."""
+        hypotheses = [(self.credited_lo, self.credited_hi)]
+        if self.in_flight_s:
+            s = self.in_flight_s
+            hypotheses.insert(0, (self.credited_lo + s, self.credited_hi + s))
+        for lo, hi in hypotheses:
+            if lo <= p_hi and hi >= p_lo:
+                return max(lo, p_lo), min(hi, p_hi)
+        return p_lo, p_hi
 
     def skip(self, reason: str) -> None:
         self.status = LectureStatus.SKIPPED

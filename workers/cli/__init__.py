@@ -1,0 +1,48 @@
+"""The `autopilot` command: one entry point, a subcommand per process or task.
+
+Each subcommand lives in its own module with `add_parser(subparsers)`; the launcher is the
+only place that knows every part of the project (bots, workers, stand-ins).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from config import ConfigError
+from workers.cli import complete, demo, emulator
+
+COMMANDS = (complete, demo, emulator)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autopilot",
+        description=(
+            "VTU AutoPilot: completes VTU online-course lectures for students, from Telegram, "
+            "Discord or this terminal. Settings come from the environment (see README)."
+        ),
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args))
+    except ConfigError as exc:
+        print(f"autopilot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nautopilot: interrupted; progress so far is kept.", file=sys.stderr)
+        return 130
