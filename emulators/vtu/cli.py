@@ -46,19 +46,19 @@ def _rate_limit(value: str) -> tuple[int, float] | None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = EmulatorSettings()
     add = parser.add_argument
-    add("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    add("--port", type=int, metavar="N", default=DEFAULT_PORT, help="0 picks a free port")
     add("--host", type=_loopback, default="127.0.0.1", help="127.0.0.1 or localhost")
-    add("--seed", type=int, default=d.seed, help="catalog and fault-injection seed")
-    add("--students", type=int, default=3, help="seeded students student1..N@vtu.test")
-    add("--courses-per-student", type=int, default=3)
+    add("--seed", type=int, metavar="N", default=d.seed, help="catalog and fault-injection seed")
+    add("--students", type=int, metavar="N", default=3, help="seeded students student1..N@vtu.test")
+    add("--courses-per-student", type=int, metavar="N", default=3)
     add(
         "--benchmark-course",
         action="store_true",
         help="also enroll every student in a 166-lecture course 1-benchmark-166",
     )
-    add("--time-scale", type=float, default=d.time_scale, help="emulated s per real s")
-    add("--session-lifetime", type=float, default=d.session_lifetime_s, help="seconds")
-    add("--session-max-requests", type=int, default=d.session_max_requests)
+    add("--time-scale", type=float, metavar="X", default=d.time_scale, help="emulated s per real s")
+    add("--session-lifetime", type=float, metavar="S", default=d.session_lifetime_s, help="seconds")
+    add("--session-max-requests", type=int, metavar="N", default=d.session_max_requests)
     add("--expired-status", type=int, choices=EXPIRED_STATUSES, default=d.expired_status)
     add(
         "--wrong-password-status",
@@ -66,7 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=WRONG_PASSWORD_STATUSES,
         default=d.wrong_password_status,
     )
-    add("--chunk-cap", type=float, default=d.chunk_cap_s, help="max credited s per heartbeat")
+    add(
+        "--chunk-cap",
+        type=float,
+        metavar="S",
+        default=d.chunk_cap_s,
+        help="max credited s per heartbeat",
+    )
     add("--chunk-over-cap", choices=CHUNK_OVER_CAP_MODES, default=d.chunk_over_cap)
     add("--no-wallclock-cap", action="store_true", help="do not cap credit by elapsed time")
     add("--percent-rounding", choices=PERCENT_ROUNDINGS, default=d.percent_rounding)
@@ -77,9 +83,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N/WINDOW",
         help='requests per window seconds per student, e.g. 60/60, or "off"',
     )
-    add("--min-interval", type=float, default=d.min_interval_s, help="seconds between requests")
-    add("--error-rate", type=float, default=d.error_rate, help="share answered 500/502/503")
-    add("--latency", type=float, default=d.latency_s, help="seconds added to every request")
+    add(
+        "--min-interval",
+        type=float,
+        metavar="S",
+        default=d.min_interval_s,
+        help="seconds between requests",
+    )
+    add(
+        "--error-rate",
+        type=float,
+        metavar="P",
+        default=d.error_rate,
+        help="share answered 500/502/503",
+    )
+    add(
+        "--latency",
+        type=float,
+        metavar="S",
+        default=d.latency_s,
+        help="seconds added to every request",
+    )
     add("--enrollments-shape", choices=ENROLLMENTS_SHAPES, default=d.enrollments_shape)
 
 

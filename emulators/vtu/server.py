@@ -89,8 +89,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(bare_message(411, "Length Required"))
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._send(bare_message(400, "Bad Request"))
+            return
+        body = self.rfile.read(length)
         parts = urlsplit(self.path)
         headers: dict[str, str] = {}
         for name, value in self.headers.items():
