@@ -20,6 +20,7 @@ from emulators.telegram.wire import JSON_TYPE, encode, parse_endpoint, parse_par
 
 LOGGER = logging.getLogger(__name__)
 IDLE_CONNECTION_TIMEOUT_S = 120.0
+STOP_GRACE_S = 2.0
 NOT_FOUND_BODY = {"ok": False, "error_code": 404, "description": "Not Found"}
 
 
@@ -42,7 +43,8 @@ class BotApiServer(ThreadingHTTPServer):
         self.settings = settings
         self.control = control
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._connections_lock = threading.Condition()
+        self._in_flight = 0
 
     def track(self, connection: socket.socket, open_: bool) -> None:
         with self._connections_lock:
@@ -51,8 +53,16 @@ class BotApiServer(ThreadingHTTPServer):
             else:
                 self._connections.discard(connection)
 
-    def close_connections(self) -> None:
+    def busy(self, started: bool) -> None:
+        """Count requests being answered, so that closing can let them finish first."""
         with self._connections_lock:
+            self._in_flight += 1 if started else -1
+            self._connections_lock.notify_all()
+
+    def close_connections(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Shut every connection down, after up to ``grace_s`` for answers being written."""
+        with self._connections_lock:
+            self._connections_lock.wait_for(lambda: self._in_flight == 0, grace_s)
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):
@@ -88,6 +98,13 @@ class BotApiHandler(BaseHTTPRequestHandler):
         LOGGER.debug("%s - %s", self.address_string(), format % args)
 
     def _serve(self) -> None:
+        self.server.busy(started=True)
+        try:
+            self._serve_request()
+        finally:
+            self.server.busy(started=False)
+
+    def _serve_request(self) -> None:
         try:
             body = self._read_body()
         except (ValueError, OSError):

@@ -40,6 +40,7 @@ def get_updates(ctx: CallContext, params: Params) -> list[dict[str, Any]]:
     world.confirm(params.get_int("offset"))
     world.poll_generation += 1
     generation = world.poll_generation
+    world.notify()
     deadline = time.monotonic() + timeout
     while not world.updates and not world.closed:
         remaining = deadline - time.monotonic()
