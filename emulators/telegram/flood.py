@@ -1,8 +1,9 @@
 """Telegram's flood limits for outgoing messages, and the record of what they let through.
 
-Counted as outgoing messages (``COUNTED_METHODS``): sends and edits. ``deleteMessage``,
-``answerCallbackQuery`` and ``sendChatAction`` are exempt: Telegram documents its limits for
-messages, and the stand-in keeps them out so that cleanup never fails on a budget.
+Counted as outgoing messages: sendMessage, editMessageText and editMessageReplyMarkup (their
+handlers call ``spend``). deleteMessage(s), answerCallbackQuery and sendChatAction are exempt:
+Telegram documents its limits for messages, and keeping them out means cleanup never fails on
+a budget.
 Only calls that would otherwise succeed are checked and counted: a call rejected for another
 reason (such as "message is not modified") spends nothing.
 """
@@ -18,20 +19,6 @@ from emulators.telegram.errors import too_many_requests
 from emulators.telegram.objects import GROUP_CHAT_TYPES
 from emulators.telegram.settings import TelegramSettings
 
-COUNTED_METHODS = frozenset(
-    {
-        "sendMessage",
-        "sendPhoto",
-        "sendSticker",
-        "sendDocument",
-        "copyMessage",
-        "forwardMessage",
-        "editMessageText",
-        "editMessageCaption",
-        "editMessageMedia",
-        "editMessageReplyMarkup",
-    }
-)
 GROUP_WINDOW_S = 60.0
 GLOBAL_WINDOW_S = 1.0
 

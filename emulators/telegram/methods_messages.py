@@ -96,7 +96,10 @@ def delete_message(ctx: CallContext, params: Params) -> bool:
     message = chat.live(message_id)
     if message is None:
         raise bad_request("message to delete not found")
-    _delete(ctx, chat, message)
+    if not _deletable(chat, message):
+        raise bad_request("message can't be deleted")
+    message.deleted = True
+    ctx.world.notify()
     return True
 
 
@@ -188,6 +191,8 @@ def _editable(ctx: CallContext, params: Params) -> tuple[ChatState, StoredMessag
     if not params.has("chat_id") and params.has("inline_message_id"):
         raise bad_request("inline messages are not supported by the emulator")
     chat = ctx.chat(params)
+    if chat.blocked:
+        raise forbidden("bot was blocked by the user")
     message_id = params.require_int("message_id", "message identifier is not specified")
     message = chat.live(message_id)
     if message is None:
@@ -211,13 +216,6 @@ def _deletable(chat: ChatState, message: StoredMessage) -> bool:
     """Bots delete their own messages, and incoming ones only in private chats (they are not
     group admins here); ``can_delete`` turns deleting off for the whole chat."""
     return chat.can_delete and (message.from_bot or chat.type == "private")
-
-
-def _delete(ctx: CallContext, chat: ChatState, message: StoredMessage) -> None:
-    if not _deletable(chat, message):
-        raise bad_request("message can't be deleted")
-    message.deleted = True
-    ctx.world.notify()
 
 
 MESSAGE_METHODS: dict[str, Handler] = {

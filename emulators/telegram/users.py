@@ -4,6 +4,7 @@ for the bot, exactly as Telegram would deliver it."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 import zlib
@@ -61,7 +62,7 @@ def send_message(
         )
         payload = message_json(message, chat)
         world.enqueue("message", payload)
-        return payload
+        return copy.deepcopy(payload)
 
 
 def press_button(world: World, user_id: int, chat_id: int, message_id: int, data: str) -> str:
