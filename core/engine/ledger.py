@@ -51,6 +51,7 @@ class LectureLedger:
     last_touch: float | None = None
     heartbeats: int = 0
     in_flight_s: int = 0
+    percent: int = 0
     skip_reason: str = ""
 
     @property
@@ -77,27 +78,37 @@ class LectureLedger:
             lo, hi = self._resumed_bounds(lo, hi)
         self.credited_lo, self.credited_hi = lo, max(lo, hi)
         self.in_flight_s = 0
+        self.percent = percent
         self.status = LectureStatus.OPEN
 
     def credited(self, sent_s: int, percent: int, completed: bool, now: float) -> Credit:
-        """Record a heartbeat's answer and return what it earned."""
+        """Record a heartbeat's answer and return what it earned.
+
+        The books assume full credit whenever the percent allows it (pacing makes that the
+        rule), which keeps them exact; the returned bounds use only the two percents, so
+        the credit model never learns from an assumption.
+        """
         self.heartbeats += 1
         self.in_flight_s = 0
         self.last_touch = now
+        before_lo, before_hi = self._percent_bounds(self.percent)
         p_lo, p_hi = self._percent_bounds(percent)
         if completed:
             p_lo = max(p_lo, float(self.duration_s))
+        # A completed lecture may hold more than its duration: its percent caps nothing.
+        credit_hi = math.inf if completed else p_hi - before_lo
+        credit = Credit(
+            sent_s=sent_s,
+            low_s=max(0.0, p_lo - before_hi),
+            high_s=min(float(sent_s), credit_hi),
+        )
         full_lo, full_hi = self.credited_lo + sent_s, self.credited_hi + sent_s
         if full_lo <= p_hi and full_hi >= p_lo:
             new_lo, new_hi = max(full_lo, p_lo), min(full_hi, p_hi)
         else:
             new_lo, new_hi = max(self.credited_lo, p_lo), min(full_hi, p_hi)
-        credit = Credit(
-            sent_s=sent_s,
-            low_s=max(0.0, new_lo - self.credited_hi),
-            high_s=min(float(sent_s), new_hi - self.credited_lo),
-        )
         self.credited_lo, self.credited_hi = new_lo, max(new_lo, new_hi)
+        self.percent = percent
         if completed:
             self.status = LectureStatus.DONE
         return credit
@@ -122,7 +133,8 @@ class LectureLedger:
     def _percent_bounds(self, percent: int) -> tuple[float, float]:
         unit = self.duration_s / 100
         low = max(0.0, (percent - _BELOW) * unit)
-        return low, min(float(self.duration_s), (percent + _ABOVE) * unit)
+        high = (percent + _ABOVE) * unit if percent < 100 else math.inf
+        return low, min(float(self.duration_s), high)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

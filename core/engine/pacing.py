@@ -4,9 +4,11 @@ The platform credits a heartbeat at most `chunk_s` seconds (120 on the real one)
 also at most the real time since the previous touch of that lecture times some rate. Neither
 the rate nor whether that cap exists is known, so both are learned from answers:
 
-- a fully credited heartbeat of `s` seconds sent `e` seconds after the last touch proves the
-  full-chunk interval T is at most `chunk_s * e / s` (`interval_max_s`);
-- a partly credited one proves T at least `chunk_s * e / high` and at most `chunk_s * e / low`.
+- a heartbeat credited at least `low` seconds, sent `e` seconds after the last touch, proves
+  the interval T that earns a full chunk is at most `chunk_s * e / low` (`interval_max_s`);
+- one credited certainly less than it sent (at most `high`) proves T at least
+  `chunk_s * e / high` (`interval_min_s`).
+Credit is known only to the platform's whole percent, so short lectures teach the most.
 
 Heartbeats are paced at the proven-safe interval plus a margin. Until one is proven, a single
 probe at a time explores: the first right after opening a lecture, then at twice the proven
@@ -25,8 +27,15 @@ DOCUMENTED_CHUNK_S = 120
 # Client-side timing is not the server's: leave room for latency jitter and rounding.
 SAFETY_FACTOR = 1.1
 SAFETY_SLACK_S = 0.05
+# The smallest heartbeat worth sending when the platform caps or refuses larger ones.
+MIN_CHUNK_S = 15
+# A credit below this share of what was sent cannot be a rounding artefact.
+CLEARLY_SHORT = 0.9
+# Refine a proven interval while it is this loose, with at most this many probes.
+REFINE_RATIO = 1.25
+MAX_REFINEMENTS = 6
 # Below this, waiting between heartbeats on one lecture costs nothing worth learning about.
-NEGLIGIBLE_INTERVAL_S = 0.25
+NEGLIGIBLE_INTERVAL_S = 0.02
 
 
 @dataclass
@@ -37,19 +46,31 @@ class CreditModel:
     probes: int = 0
 
     def observe(self, credit: Credit, elapsed_s: float) -> None:
-        """Learn from one heartbeat that earned `credit` `elapsed_s` after the last touch."""
+        """Learn from one heartbeat that earned `credit` `elapsed_s` after the last touch.
+
+        Credit never exceeds rate * elapsed, so `low_s` always bounds the rate from below
+        (and the interval from above); only a heartbeat certainly credited less than it sent
+        bounds the interval from below.
+        """
         elapsed_s = max(elapsed_s, 1e-3)
-        if credit.full:
-            self._tighten_max(self.chunk_s * elapsed_s / max(credit.sent_s, 1))
+        partial = credit.high_s < credit.sent_s
+        clearly_short = credit.high_s < CLEARLY_SHORT * credit.sent_s
+        if (
+            clearly_short
+            and credit.sent_s == self.chunk_s
+            and self.known
+            and elapsed_s >= 2 * self.wait_s(credit.sent_s)
+        ):
+            # A full chunk, twice the proven interval after the last touch, and still well
+            # short: the platform's per-heartbeat cap is below ours.
+            self.chunk_s = max(MIN_CHUNK_S, min(self.chunk_s, math.floor(credit.low_s)))
             return
-        if self.interval_max_s is not None and elapsed_s >= self.wait_s(credit.sent_s):
-            # The time cap cannot have bitten: the platform's chunk cap is below ours.
-            self.chunk_s = max(1, math.floor(credit.low_s)) if credit.low_s >= 1 else self.chunk_s
-            return
-        if credit.high_s > 0:
-            self.interval_min_s = max(self.interval_min_s, self.chunk_s * elapsed_s / credit.high_s)
         if credit.low_s > 0:
             self._tighten_max(self.chunk_s * elapsed_s / credit.low_s)
+        if partial and credit.high_s > 0:
+            self.interval_min_s = max(self.interval_min_s, self.chunk_s * elapsed_s / credit.high_s)
+            if self.interval_max_s is not None:
+                self.interval_max_s = max(self.interval_max_s, self.interval_min_s)
 
     @property
     def known(self) -> bool:
@@ -67,6 +88,18 @@ class CreditModel:
 
     def probe_wait_s(self) -> float:
         return 2 * self.interval_min_s
+
+    def refine_wait_s(self) -> float | None:
+        """When a proven interval is loose, a probe at the geometric middle of what is known
+        halves the doubt; None when it is tight enough or too short to matter."""
+        if self.interval_max_s is None or self.interval_max_s <= NEGLIGIBLE_INTERVAL_S:
+            return None
+        if self.probes >= MAX_REFINEMENTS:
+            return None
+        lower = self.interval_min_s or self.interval_max_s / 4
+        if self.interval_max_s / lower <= REFINE_RATIO:
+            return None
+        return math.sqrt(lower * self.interval_max_s)
 
     def _tighten_max(self, bound: float) -> None:
         if self.interval_max_s is None or bound < self.interval_max_s:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from core.engine.checkpoint import Checkpoint, MemoryCheckpoint
 from core.engine.ledger import LectureLedger, LectureStatus
-from core.engine.pacing import CreditModel
+from core.engine.pacing import MIN_CHUNK_S, CreditModel
 from core.engine.progress import Progress
 from core.vtu import LectureNotPlayable, VTUClient
 
@@ -91,6 +91,7 @@ class CourseRun:
                     break
                 action, wake_in = (None, None) if stopping else self._next_action(now)
                 if action is not None and len(tasks) < self.concurrency:
+                    self._claim(action)
                     tasks.add(asyncio.create_task(self._perform(action)))
                     continue
                 timeout = wake_in if until is None else _min(wake_in, max(0.0, until - now))
@@ -152,8 +153,16 @@ class CourseRun:
         return all(ledger.finished for ledger in self.ledgers.values())
 
     def _next_action(self, now: float) -> tuple[_Action | None, float | None]:
-        """The most useful request to send now, else how long until one falls due."""
+        """The most useful request to send now, else how long until one falls due.
+
+        Due heartbeats first, the lecture with most left first; then opening a lecture; then,
+        with nothing else to do, a probe that tightens the learned interval (on the shortest
+        lecture, whose percent answers are the most precise).
+        """
+        model = self.model
+        refine_wait = None if self._probing else model.refine_wait_s()
         due: list[_Action] = []
+        probes: list[_Action] = []
         wake_at: float | None = None
         unopened: LectureLedger | None = None
         for ledger in self.ledgers.values():
@@ -162,26 +171,36 @@ class CourseRun:
             if ledger.last_touch is None:
                 unopened = unopened or ledger
                 continue
-            send_s = min(self.model.chunk_s, ledger.remaining_s) or _one_percent(ledger)
-            if not self.model.known and self._probing:
+            send_s = min(model.chunk_s, ledger.remaining_s) or _one_percent(ledger)
+            if not model.known and self._probing:
                 continue
-            ready_at = ledger.last_touch + self.model.wait_s(send_s)
+            ready_at = ledger.last_touch + model.wait_s(send_s)
             if ready_at <= now:
-                due.append(_Action(ledger, send_s, probe=not self.model.known))
-            else:
-                wake_at = _min(wake_at, ready_at)
+                due.append(_Action(ledger, send_s, probe=not model.known))
+                continue
+            wake_at = _min(wake_at, ready_at)
+            if refine_wait is not None and send_s == model.chunk_s:
+                if ledger.last_touch + refine_wait <= now:
+                    probes.append(_Action(ledger, send_s, probe=True))
+                else:
+                    wake_at = _min(wake_at, ledger.last_touch + refine_wait)
         if due:
-            if self.model.known:
+            if model.known:
                 return max(due, key=lambda a: a.ledger.remaining_s), None
             return max(due, key=lambda a: a.ledger.last_touch or 0.0), None
         if unopened is not None:
             return _Action(unopened), None
+        if probes:
+            return min(probes, key=lambda a: a.ledger.duration_s), None
         return None, None if wake_at is None else max(0.0, wake_at - now)
+
+    def _claim(self, action: _Action) -> None:
+        """Mark the action's lecture as taken before its task first runs."""
+        self._busy.add(action.ledger.id)
+        self._probing = self._probing or action.probe
 
     async def _perform(self, action: _Action) -> None:
         ledger = action.ledger
-        self._busy.add(ledger.id)
-        self._probing = self._probing or action.probe
         try:
             if action.opens:
                 await self._open(ledger)
@@ -191,6 +210,7 @@ class CourseRun:
             self._busy.discard(ledger.id)
             if action.probe:
                 self._probing = False
+                self.model.probes += 1
 
     async def _open(self, ledger: LectureLedger) -> None:
         lecture = await self.client.lecture(self.slug, ledger.id)
@@ -215,9 +235,13 @@ class CourseRun:
                 watched_s=send_s,
             )
         except LectureNotPlayable as exc:
-            ledger.skip(exc.detail or "the platform refuses progress for it")
             ledger.in_flight_s = 0
-            await self.checkpoint.save([ledger])
+            if send_s > MIN_CHUNK_S:
+                # Maybe a chunk cap enforced by refusal: try smaller chunks before giving up.
+                self.model.chunk_s = max(MIN_CHUNK_S, send_s // 2)
+            else:
+                ledger.skip(exc.detail or "the platform refuses progress for it")
+            await self.checkpoint.save([ledger], self.model)
             return
         elapsed = ack.sent_at - (ledger.last_touch or ack.sent_at)
         credit = ledger.credited(send_s, ack.percent, ack.is_completed, ack.sent_at)

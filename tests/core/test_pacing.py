@@ -10,9 +10,10 @@ def test_unknown_model_probes_at_once():
 
 def test_full_credit_right_away_means_no_time_cap():
     model = CreditModel()
-    model.observe(Credit(sent_s=120, low_s=120, high_s=120), elapsed_s=0.05)
+    model.observe(Credit(sent_s=120, low_s=120, high_s=120), elapsed_s=0.005)
     assert model.known
     assert model.wait_s(120) == 0
+    assert model.refine_wait_s() is None
 
 
 def test_time_cap_is_learned_and_heartbeats_wait_for_it():
@@ -35,11 +36,25 @@ def test_partial_credit_bounds_the_interval_from_both_sides():
 
 
 def test_smaller_chunk_cap_is_learned():
-    model = CreditModel(interval_max_s=0.0)
+    model = CreditModel(interval_max_s=1.0)
     model.observe(Credit(sent_s=120, low_s=59, high_s=65), elapsed_s=5)
     assert model.chunk_s == 59
+
+
+def test_imprecise_full_looking_credit_never_proves_too_short_an_interval():
+    # 96 s credited of 120 on a long lecture (1 % = 15 s) looks like full credit.
+    model = CreditModel()
+    model.observe(Credit(sent_s=120, low_s=81, high_s=120), elapsed_s=0.08)
+    assert model.interval_max_s >= 0.1
 
 
 def test_round_trips_through_json():
     model = CreditModel(chunk_s=100, interval_min_s=1.5, interval_max_s=2.5, probes=2)
     assert CreditModel.from_json(model.to_json()) == model
+
+
+def test_a_loose_interval_is_refined_by_probing_its_middle():
+    model = CreditModel(interval_min_s=1.0, interval_max_s=4.0)
+    assert model.refine_wait_s() == 2.0
+    model.probes = 6
+    assert model.refine_wait_s() is None

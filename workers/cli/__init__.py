@@ -7,11 +7,11 @@ only place that knows every part of the project (bots, workers, stand-ins).
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
 from config import ConfigError
+from config.logging import configure_logging
 from workers.cli import complete, demo, emulator
 
 COMMANDS = (complete, demo, emulator)
@@ -34,10 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     try:
         return int(args.handler(args))
     except ConfigError as exc:

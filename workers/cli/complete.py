@@ -73,7 +73,10 @@ async def complete(
                 checkpoint = _checkpoint(redis, credentials.email, slug)
                 bar = TerminalBar(out)
                 outcome = await CourseRun(
-                    client, slug, checkpoint=checkpoint, rate_limit=settings.vtu_rate_limit,
+                    client,
+                    slug,
+                    checkpoint=checkpoint,
+                    rate_limit=settings.vtu_rate_limit,
                     on_progress=bar.show,
                 ).run()
                 bar.close()

@@ -21,7 +21,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     services = parser.add_subparsers(dest="service", metavar="SERVICE", required=True)
     for name, (module_name, what) in STAND_INS.items():
         module = importlib.import_module(module_name)
-        service = services.add_parser(name, help=f"stand-in of {what}", description=(
-            f"Serves a stand-in of {what} on 127.0.0.1."))
+        service = services.add_parser(
+            name,
+            help=f"stand-in of {what}",
+            description=(f"Serves a stand-in of {what} on 127.0.0.1."),
+        )
         module.add_arguments(service)
         service.set_defaults(handler=module.run)
