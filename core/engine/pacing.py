@@ -10,9 +10,9 @@ the rate nor whether that cap exists is known, so both are learned from answers:
   `chunk_s * e / high` (`interval_min_s`).
 Credit is known only to the platform's whole percent, so short lectures teach the most.
 
-Heartbeats are paced at the proven-safe interval plus a margin. Until one is proven, a single
-probe at a time explores: the first right after opening a lecture, then at twice the proven
-lower bound. Under a per-heartbeat cap only, the first probe already proves T is about zero.
+Heartbeats are paced at the proven-safe interval plus a margin. Probes, one at a time, find
+and then tighten it (see `next_probe_wait_s`). Under a per-heartbeat cap only, the first
+probe already proves T is about zero.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ MIN_CHUNK_S = 15
 CLEARLY_SHORT = 0.9
 # Refine a proven interval while it is this loose, with at most this many probes.
 REFINE_RATIO = 1.25
-MAX_REFINEMENTS = 6
+MAX_PROBES = 8
 # Below this, waiting between heartbeats on one lecture costs nothing worth learning about.
 NEGLIGIBLE_INTERVAL_S = 0.02
 
@@ -80,21 +80,23 @@ class CreditModel:
     def wait_s(self, send_s: int) -> float:
         """How long after the last touch a heartbeat of `send_s` seconds earns it in full."""
         if self.interval_max_s is None:
-            return self.probe_wait_s()
+            return math.inf
         if self.interval_max_s <= NEGLIGIBLE_INTERVAL_S:
             return 0.0
         share = min(1.0, send_s / self.chunk_s)
-        return self.interval_max_s * share * SAFETY_FACTOR + SAFETY_SLACK_S
+        slack = min(SAFETY_SLACK_S, self.interval_max_s * (SAFETY_FACTOR - 1))
+        return self.interval_max_s * share * SAFETY_FACTOR + slack
 
-    def probe_wait_s(self) -> float:
-        return 2 * self.interval_min_s
+    def next_probe_wait_s(self) -> float | None:
+        """How long after a lecture's last touch the next probe goes, or None for no probe.
 
-    def refine_wait_s(self) -> float | None:
-        """When a proven interval is loose, a probe at the geometric middle of what is known
-        halves the doubt; None when it is tight enough or too short to matter."""
-        if self.interval_max_s is None or self.interval_max_s <= NEGLIGIBLE_INTERVAL_S:
-            return None
-        if self.probes >= MAX_REFINEMENTS:
+        Until an interval is proven: right away, then at twice the proven lower bound. After:
+        while the interval is loose, at the geometric middle of what is known, which halves
+        the doubt each time, for at most `MAX_PROBES` probes in all.
+        """
+        if self.interval_max_s is None:
+            return 2 * self.interval_min_s
+        if self.interval_max_s <= NEGLIGIBLE_INTERVAL_S or self.probes >= MAX_PROBES:
             return None
         lower = self.interval_min_s or self.interval_max_s / 4
         if self.interval_max_s / lower <= REFINE_RATIO:

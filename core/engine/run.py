@@ -155,12 +155,13 @@ class CourseRun:
     def _next_action(self, now: float) -> tuple[_Action | None, float | None]:
         """The most useful request to send now, else how long until one falls due.
 
-        Due heartbeats first, the lecture with most left first; then opening a lecture; then,
-        with nothing else to do, a probe that tightens the learned interval (on the shortest
-        lecture, whose percent answers are the most precise).
+        In order: a probe that teaches the credit model (one at a time, on the shortest
+        lecture, whose whole-percent answers are the most precise); opening a lecture (it
+        starts the platform's clock and tells its duration, so the longest ones are known
+        early); a due heartbeat, the lecture with most left first.
         """
         model = self.model
-        refine_wait = None if self._probing else model.refine_wait_s()
+        probe_wait = None if self._probing else model.next_probe_wait_s()
         due: list[_Action] = []
         probes: list[_Action] = []
         wake_at: float | None = None
@@ -172,26 +173,25 @@ class CourseRun:
                 unopened = unopened or ledger
                 continue
             send_s = min(model.chunk_s, ledger.remaining_s) or _one_percent(ledger)
-            if not model.known and self._probing:
+            if probe_wait is not None and send_s == model.chunk_s:
+                probe_at = ledger.last_touch + probe_wait
+                if probe_at <= now:
+                    probes.append(_Action(ledger, send_s, probe=True))
+                else:
+                    wake_at = _min(wake_at, probe_at)
+            if not model.known:
                 continue
             ready_at = ledger.last_touch + model.wait_s(send_s)
             if ready_at <= now:
-                due.append(_Action(ledger, send_s, probe=not model.known))
-                continue
-            wake_at = _min(wake_at, ready_at)
-            if refine_wait is not None and send_s == model.chunk_s:
-                if ledger.last_touch + refine_wait <= now:
-                    probes.append(_Action(ledger, send_s, probe=True))
-                else:
-                    wake_at = _min(wake_at, ledger.last_touch + refine_wait)
-        if due:
-            if model.known:
-                return max(due, key=lambda a: a.ledger.remaining_s), None
-            return max(due, key=lambda a: a.ledger.last_touch or 0.0), None
-        if unopened is not None:
-            return _Action(unopened), None
+                due.append(_Action(ledger, send_s))
+            else:
+                wake_at = _min(wake_at, ready_at)
         if probes:
             return min(probes, key=lambda a: a.ledger.duration_s), None
+        if unopened is not None:
+            return _Action(unopened), None
+        if due:
+            return max(due, key=lambda a: a.ledger.remaining_s), None
         return None, None if wake_at is None else max(0.0, wake_at - now)
 
     def _claim(self, action: _Action) -> None:
@@ -231,7 +231,10 @@ class CourseRun:
         position = min(ledger.duration_s, math.ceil(ledger.credited_lo) + send_s)
         try:
             ack = await self.client.send_progress(
-                self.slug, ledger.id, position_s=position, duration_s=ledger.duration_s,
+                self.slug,
+                ledger.id,
+                position_s=position,
+                duration_s=ledger.duration_s,
                 watched_s=send_s,
             )
         except LectureNotPlayable as exc:
@@ -258,8 +261,9 @@ class CourseRun:
         pending = [x for x in self.ledgers.values() if not x.finished]
         if not pending:
             return 0.0
-        chunks = [math.ceil(x.remaining_s / self.model.chunk_s) if x.duration_s else 1
-                  for x in pending]
+        chunks = [
+            math.ceil(x.remaining_s / self.model.chunk_s) if x.duration_s else 1 for x in pending
+        ]
         budget_s = (sum(chunks) + sum(not x.duration_s for x in pending)) / (
             self.rate_limit or math.inf
         )

@@ -1,11 +1,14 @@
+import math
+
 from core.engine import CreditModel
 from core.engine.ledger import Credit
 
 
-def test_unknown_model_probes_at_once():
+def test_unknown_model_probes_at_once_and_paces_nothing():
     model = CreditModel()
     assert not model.known
-    assert model.wait_s(120) == 0
+    assert model.next_probe_wait_s() == 0
+    assert model.wait_s(120) == math.inf
 
 
 def test_full_credit_right_away_means_no_time_cap():
@@ -13,7 +16,7 @@ def test_full_credit_right_away_means_no_time_cap():
     model.observe(Credit(sent_s=120, low_s=120, high_s=120), elapsed_s=0.005)
     assert model.known
     assert model.wait_s(120) == 0
-    assert model.refine_wait_s() is None
+    assert model.next_probe_wait_s() is None
 
 
 def test_time_cap_is_learned_and_heartbeats_wait_for_it():
@@ -21,7 +24,7 @@ def test_time_cap_is_learned_and_heartbeats_wait_for_it():
     model = CreditModel()
     model.observe(Credit(sent_s=120, low_s=0, high_s=6), elapsed_s=0.05)
     assert not model.known
-    assert model.probe_wait_s() == 2.0
+    assert model.next_probe_wait_s() == 2.0
     model.observe(Credit(sent_s=120, low_s=120, high_s=120), elapsed_s=2.01)
     assert model.known
     assert 2.0 <= model.wait_s(120) <= 2.01 * 1.1 + 0.05
@@ -55,6 +58,6 @@ def test_round_trips_through_json():
 
 def test_a_loose_interval_is_refined_by_probing_its_middle():
     model = CreditModel(interval_min_s=1.0, interval_max_s=4.0)
-    assert model.refine_wait_s() == 2.0
-    model.probes = 6
-    assert model.refine_wait_s() is None
+    assert model.next_probe_wait_s() == 2.0
+    model.probes = 8
+    assert model.next_probe_wait_s() is None

@@ -1,0 +1,170 @@
+"""Benchmark: one 166-lecture course, our engine against the round-robin baseline.
+
+    python -m bench.engine [--rate 20] [--time-scale 60]
+
+For each crediting mode of the stand-in (a per-heartbeat chunk cap only, or also a cap by
+the real time since the previous heartbeat), runs our engine at `--rate` requests/s and the
+baseline with no budget, against a stand-in that answers 429 above `--platform-rate`. Reports
+heartbeats ÷ the minimum (sum over lectures of ceil(duration / 120)), completion time ÷ the
+lower bound (the larger of the longest lecture's emulated duration under the time cap and the
+minimum heartbeats ÷ the rate), 429s, partly credited heartbeats and lectures credited past
+their duration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench.baseline import sweep_course
+from bench.stand_ins import StandIn, vtu_stand_in
+from core.engine import CourseRun
+from core.limits import LocalRateLimiter
+from core.vtu import Credentials, VTUClient
+
+COURSE = "1-benchmark-166"
+CHUNK_S = 120
+
+
+@dataclass
+class Result:
+    mode: str
+    contender: str
+    completed: bool
+    seconds: float
+    heartbeats: int
+    minimum_heartbeats: int
+    lower_bound_s: float
+    requests: int
+    too_many_requests: int
+    partial_credit: int
+    over_credited: int
+
+    @property
+    def heartbeat_ratio(self) -> float:
+        return self.heartbeats / self.minimum_heartbeats
+
+    @property
+    def time_ratio(self) -> float:
+        return self.seconds / self.lower_bound_s
+
+
+async def _ours(client: VTUClient, rate: float) -> bool:
+    return (await CourseRun(client, COURSE, rate_limit=rate).run()).finished
+
+
+async def _baseline(client: VTUClient, _rate: float) -> bool:
+    return await sweep_course(client, COURSE)
+
+
+def measure(
+    stand_in: StandIn,
+    mode: str,
+    contender: str,
+    run: Callable[[VTUClient, float], Awaitable[bool]],
+    rate: float,
+    time_scale: float,
+) -> Result:
+    stand_in.reset()
+    stand_in.configure(wallclock_cap=mode == "wallclock")
+    catalog = stand_in.catalog()
+    student = catalog["students"][0]
+    course = next(c for c in catalog["courses"] if c["slug"] == COURSE)
+    durations = {
+        lec["id"]: lec["duration_s"]
+        for lesson in course["lessons"]
+        for lec in lesson["lectures"]
+        if lec["duration_s"]
+    }
+    minimum = sum(math.ceil(d / CHUNK_S) for d in durations.values())
+    longest_s = max(durations.values()) / time_scale if mode == "wallclock" else 0.0
+    limiter = LocalRateLimiter(rate) if contender == "ours" else None
+
+    async def go() -> bool:
+        credentials = Credentials(student["email"], student["password"])
+        async with VTUClient(stand_in.base_url, credentials, limiter=limiter) as client:
+            return await run(client, rate)
+
+    started = time.perf_counter()
+    completed = asyncio.run(go())
+    seconds = time.perf_counter() - started
+    stats = stand_in.stats()["students"][student["email"]]
+    lectures = stats["lectures"]
+    return Result(
+        mode=mode,
+        contender=contender,
+        completed=completed,
+        seconds=seconds,
+        heartbeats=stats["heartbeats"],
+        minimum_heartbeats=minimum,
+        lower_bound_s=max(longest_s, minimum / rate),
+        requests=stats["requests"],
+        too_many_requests=stats["too_many_requests"],
+        partial_credit=sum(x["partial_credit"] for x in lectures.values()),
+        over_credited=sum(
+            lectures.get(str(i), {}).get("credited_s", 0) > d + 1e-6 for i, d in durations.items()
+        ),
+    )
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| mode | contender | complete | time (s) | time ÷ bound | heartbeats | ÷ minimum "
+        "| requests | 429s | partial credit | over-credited lectures |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.mode} | {r.contender} | {'yes' if r.completed else 'NO'} | {r.seconds:.1f} "
+            f"| {r.time_ratio:.3f} | {r.heartbeats} | {r.heartbeat_ratio:.3f} | {r.requests} "
+            f"| {r.too_many_requests} | {r.partial_credit} | {r.over_credited} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=20.0, help="our requests/s (VTU_RATE_LIMIT)")
+    parser.add_argument("--platform-rate", type=int, default=25, help="stand-in's 429 threshold/s")
+    parser.add_argument("--time-scale", type=float, default=60.0)
+    parser.add_argument("--modes", default="chunk,wallclock")
+    parser.add_argument("--contenders", default="ours,baseline")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    runs = {"ours": _ours, "baseline": _baseline}
+    flags = [
+        "--students",
+        "1",
+        "--benchmark-course",
+        "--time-scale",
+        str(args.time_scale),
+        "--rate-limit",
+        f"{args.platform_rate}/1",
+    ]
+    results = []
+    with vtu_stand_in(*flags) as stand_in:
+        for mode in args.modes.split(","):
+            for contender in args.contenders.split(","):
+                result = measure(
+                    stand_in, mode, contender, runs[contender], args.rate, args.time_scale
+                )
+                print(table([result]).splitlines()[-1], flush=True)
+                results.append(result)
+    print()
+    print(
+        f"rate {args.rate:g}/s, platform 429s above {args.platform_rate}/s, "
+        f"time scale x{args.time_scale:g}"
+    )
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2))
+
+
+if __name__ == "__main__":
+    main()
