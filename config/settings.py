@@ -24,6 +24,10 @@ DEFAULT_VTU_RATE_LIMIT = 1.0
 # All workers together: enough for many concurrent students (a lecture needs one heartbeat
 # every two minutes), small enough that the platform never sees a burst from us.
 DEFAULT_VTU_GLOBAL_RATE_LIMIT = 25.0
+# Runs in progress at once: the benchmarked capacity of one 2-core machine (bench/README.md).
+DEFAULT_MAX_ACTIVE_RUNS = 1000
+# One student's courses at once: a semester's load, and a bound on what one account can queue.
+DEFAULT_MAX_RUNS_PER_STUDENT = 10
 
 
 class ConfigError(ValueError):
@@ -48,6 +52,9 @@ class Settings:
     vtu_rate_limit: float = DEFAULT_VTU_RATE_LIMIT
     vtu_global_rate_limit: float = DEFAULT_VTU_GLOBAL_RATE_LIMIT
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    max_active_runs: int = DEFAULT_MAX_ACTIVE_RUNS
+    max_runs_per_student: int = DEFAULT_MAX_RUNS_PER_STUDENT
+    dashboard_password: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for name, schemes in _URL_SCHEMES.items():
@@ -57,6 +64,9 @@ class Settings:
         for name in ("vtu_rate_limit", "vtu_global_rate_limit"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be a positive number of requests/s")
+        for name in ("max_active_runs", "max_runs_per_student"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{_ENV_NAMES[name]} must be at least 1")
 
     @classmethod
     def from_env(
@@ -73,6 +83,8 @@ class Settings:
                 continue
             if f.name in ("vtu_rate_limit", "vtu_global_rate_limit"):
                 kwargs[f.name] = _parse_rate(_ENV_NAMES[f.name], raw)
+            elif f.name in ("max_active_runs", "max_runs_per_student"):
+                kwargs[f.name] = _parse_int(_ENV_NAMES[f.name], raw)
             elif f.name == "secret_keys":
                 kwargs[f.name] = tuple(k.strip() for k in raw.split(",") if k.strip())
             else:
@@ -91,6 +103,9 @@ _ENV_NAMES = {
     "vtu_rate_limit": "VTU_RATE_LIMIT",
     "vtu_global_rate_limit": "VTU_GLOBAL_RATE_LIMIT",
     "secret_keys": "AUTOPILOT_SECRET_KEYS",
+    "max_active_runs": "AUTOPILOT_MAX_ACTIVE_RUNS",
+    "max_runs_per_student": "AUTOPILOT_MAX_RUNS_PER_STUDENT",
+    "dashboard_password": "AUTOPILOT_DASHBOARD_PASSWORD",
 }
 
 _URL_SCHEMES = {
@@ -119,6 +134,13 @@ def _parse_rate(env: str, raw: str) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{env}={raw!r} must be a number of requests per second") from None
+
+
+def _parse_int(env: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{env}={raw!r} must be a whole number") from None
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 CHECKPOINT_PREFIX = "autopilot:checkpoint:"
 _MODEL_FIELD = "model"
+_TITLE_FIELD = "title"
 
 
 class Checkpoint(Protocol):
@@ -35,6 +36,13 @@ class MemoryCheckpoint:
     def __init__(self) -> None:
         self._ledgers: dict[int, dict[str, object]] = {}
         self._model: dict[str, object] | None = None
+        self._title: str | None = None
+
+    async def title(self) -> str | None:
+        return self._title
+
+    async def save_title(self, title: str) -> None:
+        self._title = title
 
     async def load(self) -> tuple[dict[int, LectureLedger], CreditModel | None]:
         ledgers = {i: LectureLedger.from_json(dict(d)) for i, d in self._ledgers.items()}
@@ -49,6 +57,7 @@ class MemoryCheckpoint:
     async def clear(self) -> None:
         self._ledgers.clear()
         self._model = None
+        self._title = None
 
 
 class RedisCheckpoint:
@@ -59,6 +68,13 @@ class RedisCheckpoint:
         self.key = CHECKPOINT_PREFIX + key
         self.ttl_s = ttl_s
 
+    async def title(self) -> str | None:
+        value = await self.redis.hget(self.key, _TITLE_FIELD)
+        return json.loads(value) if value else None
+
+    async def save_title(self, title: str) -> None:
+        await self.redis.hset(self.key, _TITLE_FIELD, json.dumps(title))
+
     async def load(self) -> tuple[dict[int, LectureLedger], CreditModel | None]:
         raw = await self.redis.hgetall(self.key)
         ledgers: dict[int, LectureLedger] = {}
@@ -66,6 +82,8 @@ class RedisCheckpoint:
         for field, value in raw.items():
             name = field.decode() if isinstance(field, bytes) else field
             data = json.loads(value)
+            if name == _TITLE_FIELD:
+                continue
             if name == _MODEL_FIELD:
                 model = CreditModel.from_json(data)
             else:

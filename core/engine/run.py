@@ -23,6 +23,7 @@ from core.engine.checkpoint import Checkpoint, MemoryCheckpoint
 from core.engine.ledger import LectureLedger, LectureStatus
 from core.engine.pacing import MIN_CHUNK_S, CreditModel
 from core.engine.progress import Progress
+from core.limits import OverBudget
 from core.vtu import LectureNotPlayable, VTUClient
 
 ProgressCallback = Callable[[Progress], Awaitable[None] | None]
@@ -78,15 +79,19 @@ class CourseRun:
         self._busy: set[int] = set()
         self._probing = False
         self._current = ""
+        self._budget_wait: float | None = None
 
-    async def run(self, *, until: float | None = None) -> RunOutcome:
-        """Work until the course is complete or the wall clock reaches `until`."""
-        await self._prepare()
+    async def run(self, *, until: float | None = None, refresh: bool = True) -> RunOutcome:
+        """Work until the course is complete, the wall clock reaches `until`, or the request
+        budget says to come back later. `refresh=False` trusts a checkpoint's lecture list
+        instead of asking the platform again (for slices after the first)."""
+        await self._prepare(refresh)
+        self._budget_wait = None
         tasks: set[asyncio.Task[None]] = set()
         try:
             while True:
                 now = self.clock()
-                stopping = until is not None and now >= until
+                stopping = self._budget_wait is not None or (until is not None and now >= until)
                 if self._all_finished() or (stopping and not tasks):
                     break
                 action, wake_in = (None, None) if stopping else self._next_action(now)
@@ -111,6 +116,8 @@ class CourseRun:
         progress = self.progress()
         await self._emit(progress)
         _, wake_in = self._next_action(self.clock())
+        if self._budget_wait is not None:
+            wake_in = max(wake_in or 0.0, self._budget_wait)
         return RunOutcome(
             progress=progress,
             finished=progress.finished,
@@ -133,20 +140,27 @@ class CourseRun:
             finished=self._all_finished(),
         )
 
-    async def _prepare(self) -> None:
-        course = await self.client.course(self.slug)
-        self.title = course.title
+    async def _prepare(self, refresh: bool) -> None:
         saved, model = await self.checkpoint.load()
         self.model = model or CreditModel()
-        self.ledgers = {}
-        for ref in course.lectures:
-            ledger = saved.get(ref.id) or LectureLedger(id=ref.id, title=ref.title)
-            if ref.is_completed and not ledger.finished:
-                ledger.status = LectureStatus.DONE
+        title = None if refresh else await self.checkpoint.title()
+        if title is not None and saved:
+            self.title = title
+            self.ledgers = dict(sorted(saved.items()))
+        else:
+            course = await self.client.course(self.slug)
+            self.title = course.title
+            await self.checkpoint.save_title(course.title)
+            self.ledgers = {}
+            for ref in course.lectures:
+                ledger = saved.get(ref.id) or LectureLedger(id=ref.id, title=ref.title)
+                if ref.is_completed and not ledger.finished:
+                    ledger.status = LectureStatus.DONE
+                self.ledgers[ref.id] = ledger
+        for ledger in self.ledgers.values():
             if ledger.in_flight_s:
                 ledger.status = LectureStatus.OPEN
                 ledger.last_touch = None
-            self.ledgers[ref.id] = ledger
         await self._emit(self.progress())
 
     def _all_finished(self) -> bool:
@@ -206,6 +220,8 @@ class CourseRun:
                 await self._open(ledger)
             else:
                 await self._heartbeat(ledger, action.send_s)
+        except OverBudget as exc:
+            self._budget_wait = max(self._budget_wait or 0.0, exc.wait_s)
         finally:
             self._busy.discard(ledger.id)
             if action.probe:
@@ -237,6 +253,10 @@ class CourseRun:
                 duration_s=ledger.duration_s,
                 watched_s=send_s,
             )
+        except OverBudget:
+            ledger.in_flight_s = 0  # never sent
+            await self.checkpoint.save([ledger])
+            raise
         except LectureNotPlayable as exc:
             ledger.in_flight_s = 0
             if send_s > MIN_CHUNK_S:

@@ -1,5 +1,6 @@
 """Request budgets: how fast the platform may be asked (local and shared in Redis)."""
 
 from core.limits.local import LocalRateLimiter, RateLimiter, Unlimited
+from core.limits.shared import OverBudget, SharedRateLimiter
 
-__all__ = ["LocalRateLimiter", "RateLimiter", "Unlimited"]
+__all__ = ["LocalRateLimiter", "OverBudget", "RateLimiter", "SharedRateLimiter", "Unlimited"]

@@ -1,0 +1,98 @@
+"""RQ plumbing shared by submitters and workers: queues, JSON jobs, the slice job.
+
+Every queue, job, worker and scheduler uses RQ's JSON serializer, never pickle: the job
+classes below force it, so even rq-scheduler (which ignores queue serializers) writes JSON.
+Job functions are named by dotted path, so `core` never imports `workers`.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+RUNS_QUEUE = "autopilot-runs"
+"""Course runs, in short slices that re-schedule themselves."""
+FAST_QUEUE = "autopilot-fast"
+"""Short interactive work (checking a login, listing courses): never behind runs."""
+QUEUES = (FAST_QUEUE, RUNS_QUEUE)
+
+ADVANCE_RUN = "workers.jobs.runs.advance_run"
+SLICE_TIMEOUT_S = 120
+"""A slice works about two seconds; this only bounds a stuck one."""
+FAILURE_TTL_S = 30 * 24 * 3600
+"""How long a failed job stays in the dead-letter queue."""
+RETRIES = 5
+RETRY_BASE_S = 10.0
+RETRY_CAP_S = 600.0
+
+
+class JSONJob(Job):
+    """A job that is always stored as JSON, whoever creates it."""
+
+    def __init__(
+        self, id: str | None = None, connection: Redis | None = None, serializer: Any = None
+    ) -> None:
+        super().__init__(id, connection=connection, serializer=JSONSerializer)
+
+
+class JSONQueue(Queue):
+    def __init__(
+        self, name: str = "default", connection: Redis | None = None, **kwargs: Any
+    ) -> None:
+        kwargs["serializer"] = JSONSerializer
+        kwargs["job_class"] = JSONJob
+        super().__init__(name, connection=connection, **kwargs)
+
+
+def queue(redis: Redis, name: str = RUNS_QUEUE) -> JSONQueue:
+    return JSONQueue(name, connection=redis)
+
+
+def retry_policy() -> Retry:
+    """Bounded retries, exponential with full jitter: the n-th waits U(0, min(cap, base*2^n))."""
+    intervals = [
+        round(random.uniform(0, min(RETRY_CAP_S, RETRY_BASE_S * 2**n)), 1) or 1
+        for n in range(RETRIES)
+    ]
+    return Retry(max=RETRIES, interval=intervals)  # type: ignore[arg-type]
+
+
+def enqueue_slice(redis: Redis, run_id: str, generation: int, delay_s: float = 0.0) -> str:
+    """Queue the next slice of a run (after `delay_s`); returns its job id."""
+    job_id = f"slice-{run_id}-{generation}-{uuid.uuid4().hex[:10]}"
+    options: dict[str, Any] = {
+        "job_id": job_id,
+        "description": f"run {run_id} slice",
+        "retry": retry_policy(),
+        "result_ttl": 0,
+        "failure_ttl": FAILURE_TTL_S,
+        "job_timeout": SLICE_TIMEOUT_S,
+    }
+    runs = queue(redis)
+    if delay_s > 0.05:
+        runs.enqueue_in(timedelta(seconds=delay_s), ADVANCE_RUN, run_id, generation, **options)
+    else:
+        runs.enqueue(ADVANCE_RUN, run_id, generation, **options)
+    return job_id
+
+
+def cancel_job(redis: Redis, job_id: str) -> None:
+    """Take a queued or scheduled job out of RQ (a started one stops itself)."""
+    if not job_id:
+        return
+    try:
+        job = JSONJob.fetch(job_id, connection=redis)
+    except NoSuchJobError:
+        return
+    if job.get_status(refresh=False) in ("queued", "scheduled", "deferred"):
+        job.delete()

@@ -1,0 +1,109 @@
+"""A run: one student's completion of one course, as stored in Redis and shown to them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+from core.engine.progress import Progress
+
+
+class RunState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    RETRYING = "retrying"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def active(self) -> bool:
+        return self in ACTIVE_STATES
+
+
+ACTIVE_STATES = frozenset({RunState.QUEUED, RunState.RUNNING, RunState.RETRYING})
+
+
+def run_id_for(student: str, course: str) -> str:
+    """The dedup key: one run per student and course at a time."""
+    return hashlib.sha256(f"{student}:{course}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunRecord:
+    """Plain data of a run; `notify` is where the chat adapters keep their message ids."""
+
+    id: str
+    student: str
+    course: str
+    state: RunState = RunState.QUEUED
+    generation: int = 0
+    course_title: str = ""
+    done: int = 0
+    total: int = 0
+    skipped: int = 0
+    current: str = ""
+    eta_s: float | None = None
+    last_error: str = ""
+    skipped_titles: list[str] = field(default_factory=list)
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    job_id: str = ""
+    notify: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(
+            course=self.course_title or self.course,
+            done=self.done,
+            total=self.total,
+            skipped=self.skipped,
+            current=self.current,
+            eta_s=self.eta_s,
+            finished=self.state is RunState.COMPLETED,
+        )
+
+    def to_redis(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = json.dumps(value) if f.name in _JSON_FIELDS else _text(value)
+        return out
+
+    @classmethod
+    def from_redis(cls, raw: dict[bytes, bytes] | dict[str, str]) -> RunRecord:
+        data = {_str(k): _str(v) for k, v in raw.items()}
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            if f.name in _JSON_FIELDS:
+                kwargs[f.name] = json.loads(value) if value else f.default_factory()  # type: ignore[misc]
+            elif f.name == "state":
+                kwargs[f.name] = RunState(value)
+            elif f.name in ("generation", "done", "total", "skipped"):
+                kwargs[f.name] = int(value or 0)
+            elif f.name in ("created_at", "updated_at"):
+                kwargs[f.name] = float(value or 0)
+            elif f.name == "eta_s":
+                kwargs[f.name] = float(value) if value else None
+            else:
+                kwargs[f.name] = value
+        return cls(**kwargs)
+
+
+_JSON_FIELDS = frozenset({"notify", "skipped_titles"})
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.value if isinstance(value, StrEnum) else str(value)
+
+
+def _str(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,126 @@
+"""What the bots and the command line ask of runs: submit, status, cancel, forget.
+
+Nothing here waits on the platform: submitting writes a record and enqueues a job.
+A student only ever sees and cancels their own runs: every call takes the student id and
+checks ownership, so a forged run id from a chat button reaches nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from core import keys
+from core.engine.checkpoint import CHECKPOINT_PREFIX
+from core.runs import queues
+from core.runs.events import publish
+from core.runs.record import RunRecord, RunState, run_id_for
+from core.runs.store import RunStore, SubmitRefused
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+    from config import Settings
+    from core.vault import Vault
+
+
+class RunError(Exception):
+    """A request about runs that cannot be done; `message` is for the student."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotLoggedIn(RunError):
+    pass
+
+
+class RunNotFound(RunError):
+    pass
+
+
+@dataclass(frozen=True)
+class Submission:
+    run: RunRecord
+    created: bool
+
+    @property
+    def message(self) -> str:
+        if self.created:
+            return f"Started: {self.run.course}. Progress will show here."
+        done = self.run.progress.done
+        return f"{self.run.course} is already running ({done} done); not started again."
+
+
+class Runs:
+    def __init__(self, redis: Redis, vault: Vault, settings: Settings) -> None:
+        self.redis = redis
+        self.vault = vault
+        self.settings = settings
+        self.store = RunStore(redis)
+
+    def submit(self, student: str, course: str, notify: dict[str, Any] | None = None) -> Submission:
+        """Start a run of `course`, or return the one already queued or running."""
+        if not self.vault.has_credentials(student):
+            raise NotLoggedIn("Log in first with /login; then start a run.")
+        run_id = run_id_for(student, course)
+        try:
+            created, record = self.store.create(
+                run_id,
+                student,
+                course,
+                json.dumps(notify or {}),
+                max_active=self.settings.max_active_runs,
+                max_per_student=self.settings.max_runs_per_student,
+            )
+        except SubmitRefused as refused:
+            if refused.reason == "student-capacity":
+                raise RunError(
+                    f"You already have {self.settings.max_runs_per_student} runs going; "
+                    "start more when one finishes."
+                ) from None
+            raise RunError("AutoPilot is at capacity right now; try again in a while.") from None
+        if created:
+            job_id = queues.enqueue_slice(self.redis, run_id, record.generation)
+            self.store.update(run_id, job_id=job_id)
+            record.job_id = job_id
+            publish(self.redis, record)
+        return Submission(run=record, created=created)
+
+    def status(self, student: str) -> list[RunRecord]:
+        return self.store.for_student(student)
+
+    def get(self, student: str, run_id: str) -> RunRecord:
+        record = self.store.get(run_id)
+        if record is None or record.student != student:
+            raise RunNotFound("No such run of yours.")
+        return record
+
+    def set_notify(self, student: str, run_id: str, notify: dict[str, Any]) -> None:
+        self.get(student, run_id)
+        self.store.update(run_id, notify=notify)
+
+    def cancel(self, student: str, run_id: str) -> RunRecord:
+        """Stop a queued or running run; the progress made stays on the platform and in
+        the checkpoint, so a later run continues from there."""
+        record = self.get(student, run_id)
+        if not record.state.active:
+            raise RunError(f"That run is already {record.state.value}.")
+        self.store.finish(run_id, RunState.CANCELLED, "cancelled by you")
+        queues.cancel_job(self.redis, record.job_id)
+        cancelled = self.get(student, run_id)
+        publish(self.redis, cancelled)
+        return cancelled
+
+    def forget(self, student: str) -> int:
+        """Delete everything stored about a student; returns how many runs went."""
+        records = self.store.for_student(student)
+        for record in records:
+            queues.cancel_job(self.redis, record.job_id)
+            self.store.delete(record)
+            self.redis.delete(CHECKPOINT_PREFIX + record.id)
+        self.redis.delete(keys.student_runs(student), keys.student_budget(student))
+        self.vault.forget(student)
+        return len(records)

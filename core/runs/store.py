@@ -1,0 +1,173 @@
+"""Runs in Redis: atomic dedup on submit, state changes, the per-student index.
+
+Submitting and finishing are Lua scripts so that twenty concurrent `/run`s of one course make
+exactly one run, and the active-run counters (capacity, fair shares) never drift.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from core import keys
+from core.runs.record import ACTIVE_STATES, RunRecord, RunState
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+RETENTION_S = 30 * 24 * 3600
+"""How long a finished run's record stays visible to its student."""
+
+_ACTIVE = ",".join(sorted(s.value for s in ACTIVE_STATES))
+
+_SUBMIT = f"""
+local state = redis.call('HGET', KEYS[1], 'state')
+if state and string.find(',{_ACTIVE},', ',' .. state .. ',', 1, true) then
+  return {{'exists', redis.call('HGET', KEYS[1], 'generation')}}
+end
+if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[5]) then return {{'capacity', '0'}} end
+local mine = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or '0')
+if mine >= tonumber(ARGV[6]) then return {{'student-capacity', '0'}} end
+local generation = redis.call('HINCRBY', KEYS[1], 'generation', 1)
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'student', ARGV[2], 'course', ARGV[3],
+  'state', 'queued', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'last_error', '',
+  'done', '0', 'total', '0', 'skipped', '0', 'current', '', 'eta_s', '', 'job_id', '',
+  'skipped_titles', '[]', 'notify', ARGV[7])
+redis.call('PERSIST', KEYS[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
+redis.call('SADD', KEYS[4], ARGV[1])
+return {{'created', tostring(generation)}}
+"""
+
+_FINISH = f"""
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or not string.find(',{_ACTIVE},', ',' .. state .. ',', 1, true) then return 0 end
+if ARGV[4] ~= '' and redis.call('HGET', KEYS[1], 'generation') ~= ARGV[4] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updated_at', ARGV[2], 'last_error', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('SREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+local student = redis.call('HGET', KEYS[1], 'student')
+if tonumber(redis.call('HINCRBY', KEYS[3], student, -1)) <= 0 then
+  redis.call('HDEL', KEYS[3], student)
+end
+return 1
+"""
+
+_TRANSITION = f"""
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or not string.find(',{_ACTIVE},', ',' .. state .. ',', 1, true) then return 0 end
+if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'updated_at', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'last_error', ARGV[4]) end
+return 1
+"""
+
+_UPDATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+"""
+
+
+class SubmitRefused(Exception):
+    """The service is at capacity (all runs, or this student's)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RunStore:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._submit = redis.register_script(_SUBMIT)
+        self._finish = redis.register_script(_FINISH)
+        self._update = redis.register_script(_UPDATE)
+        self._transition = redis.register_script(_TRANSITION)
+
+    def create(
+        self,
+        run_id: str,
+        student: str,
+        course: str,
+        notify: str,
+        *,
+        max_active: int,
+        max_per_student: int,
+    ) -> tuple[bool, RunRecord]:
+        """Create the run unless it is already active; returns (created, record)."""
+        outcome, _ = self._submit(
+            keys=[
+                keys.run(run_id),
+                keys.ACTIVE_RUNS,
+                keys.ACTIVE_STUDENTS,
+                keys.student_runs(student),
+            ],
+            args=[run_id, student, course, time.time(), max_active, max_per_student, notify],
+        )
+        outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
+        if outcome in ("capacity", "student-capacity"):
+            raise SubmitRefused(outcome)
+        record = self.get(run_id)
+        assert record is not None
+        return outcome == "created", record
+
+    def get(self, run_id: str) -> RunRecord | None:
+        raw = self.redis.hgetall(keys.run(run_id))
+        return RunRecord.from_redis(raw) if raw else None
+
+    def update(self, run_id: str, **values: object) -> None:
+        """Set fields of a run that still exists (never resurrects a deleted one)."""
+        probe = RunRecord(id=run_id, student="", course="")
+        for name, value in values.items():
+            setattr(probe, name, value)
+        mapping = {name: probe.to_redis()[name] for name in values}
+        mapping["updated_at"] = str(time.time())
+        flat = [item for pair in mapping.items() for item in pair]
+        self._update(keys=[keys.run(run_id)], args=flat)
+
+    def transition(self, run_id: str, generation: int, state: RunState, error: str = "") -> bool:
+        """Move an active run between active states (never out of a final one)."""
+        return bool(
+            self._transition(
+                keys=[keys.run(run_id)], args=[generation, state.value, time.time(), error]
+            )
+        )
+
+    def finish(
+        self, run_id: str, state: RunState, error: str = "", generation: int | None = None
+    ) -> bool:
+        """Move an active run to a final state; False if it was not active (or has moved
+        on to another generation)."""
+        done = self._finish(
+            keys=[keys.run(run_id), keys.ACTIVE_RUNS, keys.ACTIVE_STUDENTS],
+            args=[
+                state.value,
+                time.time(),
+                error,
+                "" if generation is None else str(generation),
+                RETENTION_S,
+            ],
+        )
+        return bool(done)
+
+    def for_student(self, student: str) -> list[RunRecord]:
+        ids = sorted(m.decode() for m in self.redis.smembers(keys.student_runs(student)))
+        records = []
+        for run_id in ids:
+            record = self.get(run_id)
+            if record is None:
+                self.redis.srem(keys.student_runs(student), run_id)
+            else:
+                records.append(record)
+        return sorted(records, key=lambda r: r.created_at)
+
+    def active_ids(self) -> list[str]:
+        return sorted(m.decode() for m in self.redis.smembers(keys.ACTIVE_RUNS))
+
+    def delete(self, record: RunRecord) -> None:
+        """Remove a run entirely, releasing its active slot if it held one."""
+        self.finish(record.id, RunState.CANCELLED)
+        with self.redis.pipeline() as pipe:
+            pipe.delete(keys.run(record.id), keys.lease(record.id))
+            pipe.srem(keys.student_runs(record.student), record.id)
+            pipe.execute()

@@ -1,0 +1,44 @@
+"""`autopilot worker`: an RQ worker for the fast queue and the runs queue."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from config import Settings
+from core.runs.queues import QUEUES, JSONJob, queue
+from workers import context
+from workers.cli.common import require_redis, require_secret_box
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "worker",
+        help="process queued jobs (runs, login checks, course lists)",
+        description="Runs one RQ worker on the fast queue and the runs queue (REDIS_URL), "
+        "with RQ's scheduler for delayed slices and retries. Start several for more "
+        "throughput; they share the platform's rate limits through Redis.",
+    )
+    parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    parser.add_argument("--name", help="worker name shown in the dashboard")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    redis = require_redis(settings)
+    require_secret_box(settings)
+    context.install(context.WorkerContext.build(settings, redis))
+    worker = SimpleWorker(
+        [queue(redis, name) for name in QUEUES],
+        connection=redis,
+        name=args.name,
+        serializer=JSONSerializer,
+        job_class=JSONJob,
+    )
+    level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"
+    worker.work(burst=args.burst, with_scheduler=True, logging_level=level)
+    return 0

@@ -1,0 +1,1 @@
+"""RQ job functions: top-level, importable by dotted path, plain JSON arguments."""

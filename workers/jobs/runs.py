@@ -1,0 +1,140 @@
+"""The run job: advances one run by a short slice, then re-schedules itself.
+
+A slice works for at most `SLICE_S` seconds or until the run's request budget or pacing says
+to come back, saves everything, and queues the next slice for when there is work again. So a
+worker never sits idle on one student's pacing, a thousand runs share four workers, and a
+cancel takes effect by the next slice. A lease in Redis keeps two slices of one run from
+working at once; the watchdog revives a run whose worker died.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from rq.job import get_current_job
+
+from core import keys
+from core.engine import CourseRun, Progress, RedisCheckpoint
+from core.limits import SharedRateLimiter
+from core.runs import queues
+from core.runs.events import publish
+from core.runs.record import RunRecord, RunState
+from core.vtu import RetryPolicy, VTUClient, VTUError
+from workers import context
+
+log = logging.getLogger(__name__)
+
+SLICE_S = 1.5
+"""Longest a slice works; also the bound on how long a cancel takes to bite."""
+LEASE_S = 15
+"""A slice's claim on its run; outlives a slice, expires soon after its worker dies."""
+SLICE_RETRY = RetryPolicy(attempts=3, base_s=0.5, cap_s=4.0)
+"""Brief in-slice retries; longer outages are RQ's retries of the whole slice."""
+
+
+def advance_run(run_id: str, generation: int) -> str:
+    """Advance run `run_id` (its `generation`-th submission) by one slice."""
+    ctx = context.current()
+    job = get_current_job()
+    job_id = job.id if job is not None else ""
+    record = ctx.store.get(run_id)
+    if record is None or record.generation != generation or not record.state.active:
+        return "stale"
+    if record.job_id and job_id and record.job_id != job_id:
+        return "superseded"
+    lease = keys.lease(run_id)
+    if not ctx.redis.set(lease, job_id or "-", nx=True, ex=LEASE_S):
+        return "busy"
+    try:
+        return ctx.run(_slice(ctx, record, job_id))
+    except VTUError as exc:
+        _failed(ctx, record, exc, job)
+        raise
+    finally:
+        if ctx.redis.get(lease) in ((job_id or "-").encode(), None):
+            ctx.redis.delete(lease)
+
+
+async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> str:
+    credentials = ctx.vault.credentials(record.student)
+    if credentials is None:
+        ctx.store.finish(record.id, RunState.FAILED, "No login stored: log in again, then rerun.")
+        publish(ctx.redis, _reload(ctx, record))
+        return "no credentials"
+    limiter = SharedRateLimiter(
+        ctx.async_redis,
+        record.student,
+        per_student=ctx.settings.vtu_rate_limit,
+        global_rate=ctx.settings.vtu_global_rate_limit,
+        patience=ctx.patience,
+    )
+    client = VTUClient(
+        ctx.settings.vtu_base_url, credentials, http=ctx.http, limiter=limiter, retry=SLICE_RETRY
+    )
+    session = ctx.vault.session(record.student)
+    client.restore_session(session)
+    ctx.store.transition(record.id, record.generation, RunState.RUNNING)
+
+    def on_progress(progress: Progress) -> None:
+        _save_progress(ctx, record, progress)
+
+    run = CourseRun(
+        client,
+        record.course,
+        checkpoint=RedisCheckpoint(ctx.async_redis, record.id),
+        rate_limit=ctx.settings.vtu_rate_limit,
+        on_progress=on_progress,
+    )
+    outcome = await run.run(until=time.time() + SLICE_S, refresh=record.total == 0)
+    if client.session != session:
+        ctx.vault.save_session(record.student, client.session)
+    skipped = [f"{title} ({reason})" for title, reason in outcome.skipped]
+    ctx.store.update(record.id, skipped_titles=skipped)
+    _save_progress(ctx, record, outcome.progress)
+    if outcome.finished:
+        if ctx.store.finish(record.id, RunState.COMPLETED, generation=record.generation):
+            publish(ctx.redis, _reload(ctx, record))
+        return "completed"
+    current = ctx.store.get(record.id)
+    if current is None or not current.state.active or current.generation != record.generation:
+        return "stopped"
+    if job_id and current.job_id != job_id:
+        return "superseded"  # the watchdog gave up on this slice and started another
+    next_job = queues.enqueue_slice(
+        ctx.redis, record.id, record.generation, outcome.wake_in_s or 0.0
+    )
+    ctx.store.update(record.id, job_id=next_job)
+    return f"next slice in {outcome.wake_in_s or 0:.1f} s"
+
+
+def _save_progress(ctx: context.WorkerContext, record: RunRecord, progress: Progress) -> None:
+    ctx.store.update(
+        record.id,
+        course_title=progress.course,
+        done=progress.done,
+        total=progress.total,
+        skipped=progress.skipped,
+        current=progress.current,
+        eta_s=progress.eta_s,
+    )
+    if (progress.done, progress.total) != (record.done, record.total):
+        record.done, record.total = progress.done, progress.total
+        publish(ctx.redis, _reload(ctx, record))
+
+
+def _reload(ctx: context.WorkerContext, record: RunRecord) -> RunRecord:
+    return ctx.store.get(record.id) or record
+
+
+def _failed(ctx: context.WorkerContext, record: RunRecord, exc: VTUError, job: object) -> None:
+    """Record a failed slice: retried by RQ if it may help, else failed at once."""
+    retries_left = getattr(job, "retries_left", None) or 0
+    if exc.retryable and retries_left > 0:
+        ctx.store.transition(record.id, record.generation, RunState.RETRYING, exc.user_message)
+    else:
+        if job is not None:
+            job.retries_left = 0  # type: ignore[attr-defined]  # straight to the dead-letter queue
+        ctx.store.finish(record.id, RunState.FAILED, exc.user_message, record.generation)
+    log.warning("run %s: %s (%s)", record.id, type(exc).__name__, exc.status or "no status")
+    publish(ctx.redis, _reload(ctx, record))
