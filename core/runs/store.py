@@ -63,6 +63,18 @@ if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'last_error', ARGV[4]) end
 return 1
 """
 
+_REOPEN = f"""
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or string.find(',{_ACTIVE},', ',' .. state .. ',', 1, true) then return 0 end
+if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'queued', 'job_id', ARGV[2], 'last_error', '',
+  'updated_at', ARGV[3])
+redis.call('PERSIST', KEYS[1])
+redis.call('SADD', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+redis.call('HINCRBY', KEYS[3], redis.call('HGET', KEYS[1], 'student'), 1)
+return 1
+"""
+
 _UPDATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
 """
@@ -83,6 +95,7 @@ class RunStore:
         self._finish = redis.register_script(_FINISH)
         self._update = redis.register_script(_UPDATE)
         self._transition = redis.register_script(_TRANSITION)
+        self._reopen = redis.register_script(_REOPEN)
 
     def create(
         self,
@@ -149,6 +162,15 @@ class RunStore:
             ],
         )
         return bool(done)
+
+    def reopen(self, run_id: str, generation: int, job_id: str) -> bool:
+        """Make a finished run active again for a retried job of its latest generation."""
+        return bool(
+            self._reopen(
+                keys=[keys.run(run_id), keys.ACTIVE_RUNS, keys.ACTIVE_STUDENTS],
+                args=[generation, job_id, time.time()],
+            )
+        )
 
     def for_student(self, student: str) -> list[RunRecord]:
         ids = sorted(m.decode() for m in self.redis.smembers(keys.student_runs(student)))

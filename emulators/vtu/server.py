@@ -176,6 +176,10 @@ class VTUEmulator:
     def progress(self, email: str, lecture_id: int) -> LectureProgress:
         return self._service.progress(email, lecture_id)
 
+    def issued_tokens(self) -> list[str]:
+        """Every session cookie value the emulator has issued (to look for leaks)."""
+        return self._service.issued_tokens()
+
     def reset_progress(self) -> None:
         self._service.reset()
 

@@ -168,6 +168,10 @@ class VTUService:
                     found[lecture.id] = self._progress.view(student.id, lecture, rounding)
         return found
 
+    def issued_tokens(self) -> list[str]:
+        with self.lock:
+            return list(self._sessions.issued)
+
     def reset(self) -> None:
         """Forget progress, counters and throttling windows; sessions stay valid."""
         with self.lock:

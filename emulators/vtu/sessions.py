@@ -24,13 +24,17 @@ class SessionStore:
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret if secret is not None else secrets.token_bytes(32)
         self._sessions: dict[str, Session] = {}
+        self.issued: list[str] = []
+        """Every access and refresh token handed out, so tests can look for leaks."""
 
     def open(self, student_id: int, started: float, issuer: str) -> tuple[str, str]:
         """Start a session; returns (access_token, refresh_token)."""
         jti = secrets.token_urlsafe(12)
         self._sessions[jti] = Session(jti, student_id, started)
         claims = tokens.claims_for(student_id, jti, issuer, int(time.time()))
-        return tokens.encode(self._secret, claims), secrets.token_urlsafe(48)
+        access, refresh = tokens.encode(self._secret, claims), secrets.token_urlsafe(48)
+        self.issued += [access, refresh]
+        return access, refresh
 
     def identify(self, token: str | None) -> Session | None:
         """The session a genuine token belongs to, whether or not it has expired."""

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from config import ConfigError
 from config.logging import configure_logging
-from workers.cli import complete, demo, emulator
+from workers.cli import complete, dashboard, demo, dlq, emulator, keys, scheduler, up, worker
 
-COMMANDS = (complete, demo, emulator)
+COMMANDS = (up, demo, complete, worker, scheduler, dashboard, keys, dlq, emulator)
 
 
 def build_parser() -> argparse.ArgumentParser:

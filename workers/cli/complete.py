@@ -56,9 +56,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def complete(
-    settings: Settings, credentials: Credentials, course: str | None, out: TextIO = sys.stderr
+    settings: Settings, credentials: Credentials, course: str | None, out: TextIO | None = None
 ) -> int:
     """Complete `course` (or every unfinished one) and return the exit code."""
+    out = out or sys.stderr
     limiter = LocalRateLimiter(settings.vtu_rate_limit)
     redis = _redis(settings)
     async with VTUClient(settings.vtu_base_url, credentials, limiter=limiter) as client:

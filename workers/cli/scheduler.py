@@ -45,7 +45,6 @@ def make_scheduler(redis: object, interval: float = 1.0) -> Scheduler:
         repeat=None,
         id=WATCHDOG_JOB_ID,
         description="revive stalled runs",
-        result_ttl=0,
     )
     return scheduler
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
@@ -12,6 +14,11 @@ from config import Settings
 from core.runs.queues import QUEUES, JSONJob, queue
 from workers import context
 from workers.cli.common import require_redis, require_secret_box
+
+log = logging.getLogger(__name__)
+RECONNECT_S = 1.0
+MAINTENANCE_S = 15
+"""RQ's default is ten minutes; this also restarts a scheduler that died with Redis."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,13 +39,20 @@ def run(args: argparse.Namespace) -> int:
     redis = require_redis(settings)
     require_secret_box(settings)
     context.install(context.WorkerContext.build(settings, redis))
-    worker = SimpleWorker(
-        [queue(redis, name) for name in QUEUES],
-        connection=redis,
-        name=args.name,
-        serializer=JSONSerializer,
-        job_class=JSONJob,
-    )
     level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"
-    worker.work(burst=args.burst, with_scheduler=True, logging_level=level)
-    return 0
+    while True:
+        worker = SimpleWorker(
+            [queue(redis, name) for name in QUEUES],
+            connection=redis,
+            name=args.name,
+            serializer=JSONSerializer,
+            job_class=JSONJob,
+            maintenance_interval=MAINTENANCE_S,
+        )
+        try:
+            worker.work(burst=args.burst, with_scheduler=True, logging_level=level)
+            return 0
+        except RedisConnectionError as exc:
+            # Redis restarting: its append-only file keeps the queues; wait and carry on.
+            log.warning("lost Redis (%s); reconnecting in %s s", exc, RECONNECT_S)
+            time.sleep(RECONNECT_S)

@@ -23,7 +23,6 @@ STALL_S = 10.0
 """Quiet time after the last update before a run without lease or pending job is revived."""
 INTERVAL_S = 10
 """How often the scheduler runs the watchdog."""
-_WAITING = frozenset({"queued", "scheduled", "deferred"})
 
 
 def revive_stalled_runs() -> int:
@@ -45,10 +44,22 @@ def revive_stalled_runs() -> int:
 
 
 def _waiting(ctx: context.WorkerContext, job_id: str) -> bool:
+    """Whether RQ really still holds the job for later: queued in the list, or scheduled and
+    not long overdue (a scheduler that died with Redis leaves jobs scheduled forever)."""
     if not job_id:
         return False
     try:
-        status = JSONJob.fetch(job_id, connection=ctx.redis).get_status(refresh=False)
+        job = JSONJob.fetch(job_id, connection=ctx.redis)
     except NoSuchJobError:
         return False
-    return status in _WAITING
+    status = job.get_status(refresh=False)
+    runs = queues.queue(ctx.redis)
+    if status == "queued":
+        return job_id in runs.get_job_ids()
+    if status == "scheduled":
+        due = runs.scheduled_job_registry.get_scheduled_time(job_id)
+        if due.timestamp() > time.time() - STALL_S:
+            return True
+        runs.scheduled_job_registry.remove(job_id, delete_job=True)
+        return False
+    return status == "deferred"

@@ -1,0 +1,116 @@
+import pytest
+from cryptography.fernet import Fernet
+from rq.registry import FailedJobRegistry
+
+from core.runs import RunState
+from core.runs.queues import RUNS_QUEUE, JSONJob
+from core.vault import SecretBox, Vault
+from core.vtu import Credentials
+from tests.core.conftest import EMAIL, PASSWORD
+from workers.cli import build_parser, main
+
+from .conftest import SMALL, STUDENT
+
+
+def env_for(monkeypatch, settings):
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("VTU_BASE_URL", settings.vtu_base_url)
+    monkeypatch.setenv("AUTOPILOT_SECRET_KEYS", ",".join(settings.secret_keys))
+
+
+def test_every_command_explains_itself(capsys):
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001
+    for name in ("up", "demo", "complete", "worker", "scheduler", "dashboard", "keys", "dlq",
+                 "emulator"):
+        with pytest.raises(SystemExit) as exited:
+            main([name, "--help"])
+        assert exited.value.code == 0
+        assert commands[name].description
+    assert "usage: autopilot" in capsys.readouterr().out
+
+
+def test_keys_new_prints_a_fernet_key(capsys):
+    assert main(["keys", "new"]) == 0
+    Fernet(capsys.readouterr().out.strip().encode())
+
+
+def test_keys_rotate_re_encrypts_for_the_new_first_key(monkeypatch, settings, redis, capsys):
+    old = settings.secret_keys[0]
+    Vault(redis, SecretBox([old])).save_credentials(STUDENT, Credentials(EMAIL, PASSWORD))
+    env_for(monkeypatch, settings)
+    main(["keys", "new"])
+    new = capsys.readouterr().out.strip()
+    monkeypatch.setenv("AUTOPILOT_SECRET_KEYS", f"{new},{old}")
+    assert main(["keys", "rotate"]) == 0
+    assert "Re-encrypted 1" in capsys.readouterr().out
+    assert Vault(redis, SecretBox([new])).credentials(STUDENT) == Credentials(EMAIL, PASSWORD)
+
+
+def test_worker_refuses_to_start_without_keys(monkeypatch, settings, capsys):
+    env_for(monkeypatch, settings)
+    monkeypatch.delenv("AUTOPILOT_SECRET_KEYS")
+    assert main(["worker", "--burst"]) == 2
+    assert "AUTOPILOT_SECRET_KEYS is not set" in capsys.readouterr().err
+
+
+def test_worker_needs_redis_url(monkeypatch, settings, capsys):
+    env_for(monkeypatch, settings)
+    monkeypatch.delenv("REDIS_URL")
+    assert main(["worker", "--burst"]) == 2
+    assert "REDIS_URL is not set" in capsys.readouterr().err
+
+
+def test_dashboard_refuses_to_run_without_a_password(monkeypatch, settings, capsys):
+    env_for(monkeypatch, settings)
+    assert main(["dashboard"]) == 2
+    assert "AUTOPILOT_DASHBOARD_PASSWORD" in capsys.readouterr().err
+
+
+def test_dlq_lists_retries_and_purges_with_reasons(
+    monkeypatch, settings, ctx, redis, vtu, drain, capsys
+):
+    ctx.vault.save_credentials(STUDENT, Credentials(EMAIL, "wrong"))
+    run_id = ctx.runs.submit(STUDENT, SMALL).run.id
+    drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active)
+    env_for(monkeypatch, settings)
+    assert main(["dlq", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "did not accept that email and password" in listing and "1 failed job" in listing
+    ctx.vault.save_credentials(STUDENT, Credentials(EMAIL, PASSWORD))  # the student fixed it
+    assert main(["dlq", "retry"]) == 0
+    assert ctx.runs.get(STUDENT, run_id).state is RunState.QUEUED
+    drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active)
+    assert ctx.runs.get(STUDENT, run_id).state is RunState.COMPLETED
+    ctx.vault.save_credentials(STUDENT, Credentials(EMAIL, "wrong again"))
+    run = ctx.runs.submit(STUDENT, SMALL).run
+    drain(lambda: not ctx.runs.get(STUDENT, run.id).state.active)
+    assert main(["dlq", "purge"]) == 0
+    assert FailedJobRegistry(RUNS_QUEUE, connection=redis, job_class=JSONJob).count == 0
+
+
+@pytest.mark.parametrize(
+    ("course", "password", "code", "words"),
+    [
+        (SMALL, PASSWORD, 0, "skipped"),
+        (SMALL, "wrong", 3, "did not accept"),
+        ("1-nope", PASSWORD, 4, "not among your VTU enrollments"),
+    ],
+)
+def test_complete_command_exit_codes(monkeypatch, vtu, course, password, code, words, capsys):
+    monkeypatch.setenv("VTU_BASE_URL", vtu.base_url)
+    monkeypatch.setenv("VTU_RATE_LIMIT", "200")
+    monkeypatch.setenv("VTU_PASSWORD", password)
+    assert main(["complete", "--course", course, "--email", EMAIL]) == code
+    assert words in capsys.readouterr().err
+
+
+def test_complete_command_says_platform_down_and_exits_1(monkeypatch, vtu, capsys):
+    vtu.settings.error_rate = 1.0
+    monkeypatch.setenv("VTU_BASE_URL", vtu.base_url)
+    monkeypatch.setenv("VTU_PASSWORD", PASSWORD)
+    from core.vtu import RetryPolicy
+
+    monkeypatch.setattr(RetryPolicy.__init__, "__defaults__", (2, 0.0, 0.0))  # fail fast
+    assert main(["complete", "--course", SMALL, "--email", EMAIL]) == 1
+    assert "down or overloaded" in capsys.readouterr().err
