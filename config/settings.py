@@ -28,6 +28,9 @@ DEFAULT_VTU_GLOBAL_RATE_LIMIT = 25.0
 DEFAULT_MAX_ACTIVE_RUNS = 1000
 # One student's courses at once: a semester's load, and a bound on what one account can queue.
 DEFAULT_MAX_RUNS_PER_STUDENT = 10
+# Telegram allows about one message a second per chat; a progress edit every few seconds
+# leaves room for the bot's answers to commands in the same chat.
+DEFAULT_TELEGRAM_EDIT_INTERVAL_S = 3.0
 
 
 class ConfigError(ValueError):
@@ -55,6 +58,8 @@ class Settings:
     max_active_runs: int = DEFAULT_MAX_ACTIVE_RUNS
     max_runs_per_student: int = DEFAULT_MAX_RUNS_PER_STUDENT
     dashboard_password: str | None = field(default=None, repr=False)
+    telegram_webhook_url: str | None = None
+    telegram_edit_interval_s: float = DEFAULT_TELEGRAM_EDIT_INTERVAL_S
 
     def __post_init__(self) -> None:
         for name, schemes in _URL_SCHEMES.items():
@@ -64,6 +69,8 @@ class Settings:
         for name in ("vtu_rate_limit", "vtu_global_rate_limit"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be a positive number of requests/s")
+        if not self.telegram_edit_interval_s > 0:
+            raise ConfigError("TELEGRAM_EDIT_INTERVAL_S must be a positive number of seconds")
         for name in ("max_active_runs", "max_runs_per_student"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be at least 1")
@@ -83,6 +90,8 @@ class Settings:
                 continue
             if f.name in ("vtu_rate_limit", "vtu_global_rate_limit"):
                 kwargs[f.name] = _parse_rate(_ENV_NAMES[f.name], raw)
+            elif f.name == "telegram_edit_interval_s":
+                kwargs[f.name] = _parse_seconds(_ENV_NAMES[f.name], raw)
             elif f.name in ("max_active_runs", "max_runs_per_student"):
                 kwargs[f.name] = _parse_int(_ENV_NAMES[f.name], raw)
             elif f.name == "secret_keys":
@@ -106,6 +115,8 @@ _ENV_NAMES = {
     "max_active_runs": "AUTOPILOT_MAX_ACTIVE_RUNS",
     "max_runs_per_student": "AUTOPILOT_MAX_RUNS_PER_STUDENT",
     "dashboard_password": "AUTOPILOT_DASHBOARD_PASSWORD",
+    "telegram_webhook_url": "TELEGRAM_WEBHOOK_URL",
+    "telegram_edit_interval_s": "TELEGRAM_EDIT_INTERVAL_S",
 }
 
 _URL_SCHEMES = {
@@ -114,6 +125,7 @@ _URL_SCHEMES = {
     "telegram_api_base_url": ("http", "https"),
     "discord_api_base_url": ("http", "https"),
     "discord_gateway_url": ("ws", "wss"),
+    "telegram_webhook_url": ("http", "https"),
 }
 
 
@@ -134,6 +146,13 @@ def _parse_rate(env: str, raw: str) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{env}={raw!r} must be a number of requests per second") from None
+
+
+def _parse_seconds(env: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{env}={raw!r} must be a number of seconds") from None
 
 
 def _parse_int(env: str, raw: str) -> int:
