@@ -1,6 +1,16 @@
 """Request budgets: how fast the platform may be asked (local and shared in Redis)."""
 
 from core.limits.local import LocalRateLimiter, RateLimiter, Unlimited
+from core.limits.messages import MessageBudget, MessageKind, OverMessageBudget
 from core.limits.shared import OverBudget, SharedRateLimiter
 
-__all__ = ["LocalRateLimiter", "OverBudget", "RateLimiter", "SharedRateLimiter", "Unlimited"]
+__all__ = [
+    "LocalRateLimiter",
+    "MessageBudget",
+    "MessageKind",
+    "OverBudget",
+    "OverMessageBudget",
+    "RateLimiter",
+    "SharedRateLimiter",
+    "Unlimited",
+]

@@ -1,0 +1,79 @@
+"""A run's progress message, drawn from its `RunRecord`: the same on every chat platform."""
+
+from __future__ import annotations
+
+from core.conversation.callbacks import Action, encode
+from core.conversation.texts import BUTTON_CANCEL, BUTTON_REFRESH, Keyboard
+from core.engine.progress import format_duration, progress_bar
+from core.runs.record import RunRecord, RunState
+
+MAX_SKIPPED_LISTED = 10
+"""Lectures without video named in a summary; more are counted, not listed."""
+
+_HEADLINE = {
+    RunState.QUEUED: "⏳ Queued",
+    RunState.RUNNING: "▶ Running",
+    RunState.RETRYING: "⚠ Retrying",
+    RunState.COMPLETED: "✅ Completed",
+    RunState.FAILED: "❌ Failed",
+    RunState.CANCELLED: "✖ Cancelled",
+}
+
+_NEXT_STEP = {
+    RunState.FAILED: "What to do: fix what the reason says if you can, then /run again; "
+    "finished lectures are kept.",
+    RunState.CANCELLED: "Send /run to continue later; finished lectures are kept.",
+}
+
+
+def render_run(record: RunRecord) -> str:
+    """The whole progress message: headline, bar, counts, current lecture, ETA or summary."""
+    progress = record.progress
+    countable = max(0, record.total - record.skipped)
+    lines = [f"{_HEADLINE[record.state]}: {progress.course}"]
+    if record.total:
+        percent = round(progress.fraction * 100)
+        lines.append(f"{progress_bar(progress.fraction)} {percent} %")
+        lines.append(f"Lectures: {record.done}/{countable} done")
+    elif record.state.active:
+        lines.append("Reading the course's lectures…")
+    if record.state.active:
+        if record.current:
+            lines.append(f"Now: {record.current}")
+        if record.total:
+            lines.append(f"ETA: {format_duration(record.eta_s)}")
+        if record.state is RunState.RETRYING and record.last_error:
+            lines.append(f"Last problem: {record.last_error}")
+        return "\n".join(lines)
+    if record.skipped:
+        lines.append(f"Skipped {record.skipped} lecture(s) without video:")
+        lines.extend(f"• {title}" for title in record.skipped_titles[:MAX_SKIPPED_LISTED])
+        if len(record.skipped_titles) > MAX_SKIPPED_LISTED:
+            lines.append(f"• … and {len(record.skipped_titles) - MAX_SKIPPED_LISTED} more")
+    if record.state is RunState.FAILED:
+        lines.append(f"Reason: {record.last_error or 'unknown'}")
+    if record.state in _NEXT_STEP:
+        lines.append(_NEXT_STEP[record.state])
+    return "\n".join(lines)
+
+
+def run_keyboard(record: RunRecord) -> Keyboard:
+    """Cancel and Refresh while the run is active; nothing once it has ended."""
+    if not record.state.active:
+        return []
+    return [
+        [
+            (BUTTON_CANCEL, encode(Action.CANCEL, record.id)),
+            (BUTTON_REFRESH, encode(Action.REFRESH, record.id)),
+        ]
+    ]
+
+
+def status_text(records: list[RunRecord]) -> str:
+    """One line per run, newest last."""
+    lines = []
+    for record in records:
+        countable = max(0, record.total - record.skipped)
+        counts = f" {record.done}/{countable}" if record.total else ""
+        lines.append(f"{_HEADLINE[record.state]}: {record.course_title or record.course}{counts}")
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""Everything the bot says, in one place, as plain text (no markup to escape)."""
+
+from __future__ import annotations
+
+Button = tuple[str, str]
+"""(label, callback data)."""
+Keyboard = list[list[Button]]
+"""Rows of buttons."""
+
+MAX_EMAIL_CHARS = 254
+MAX_PASSWORD_CHARS = 128
+
+WELCOME = (
+    "VTU AutoPilot completes the lectures of your VTU online courses for you, while you do "
+    "something else.\n\n"
+    "1. /login: give your VTU email and password (in this private chat only).\n"
+    "2. /courses: pick the courses to complete.\n"
+    "3. /run: start them; one message per course shows the progress, updated in place.\n\n"
+    "Also: /status shows your runs, /cancel stops them, /forget deletes everything stored "
+    "about you.\n\n"
+    "Your credentials: the password message is deleted at once; email and password are "
+    "stored only encrypted, used only to log in to VTU for you, and /forget erases them."
+)
+
+LOGIN_PRIVATE_ONLY = (
+    "For your safety I only take credentials in a private chat: open a chat with me and "
+    "send /login there. If you typed a password here, change it on online.vtu.ac.in."
+)
+ASK_EMAIL = "Send your VTU email (the one you log in to online.vtu.ac.in with). /cancel stops."
+BAD_EMAIL = "That does not look like an email address. Send your VTU email, or /cancel."
+ASK_PASSWORD = (
+    "Now send your VTU password. I delete that message at once and keep the password only "
+    "encrypted."
+)
+BAD_PASSWORD = "That is not a password I can use (empty or too long). Send it again, or /cancel."
+PASSWORD_NOT_DELETED = (
+    "I could not delete your password message: please delete it yourself (long-press it, Delete)."
+)
+LOGIN_CHECKING = "Checking your login with VTU…"
+LOGIN_OK = "Logged in as {email}. Next: /courses to pick courses."
+LOGIN_FAILED = "Login failed: {reason}"
+LOGIN_CANCELLED = "Login cancelled; nothing was stored."
+
+NOT_LOGGED_IN = "You are not logged in yet: send /login first."
+COURSES_LOADING = "Fetching your courses from VTU…"
+COURSES_FAILED = "Could not fetch your courses: {reason}"
+COURSES_NONE = "VTU lists no courses for you."
+COURSES_PICK = "Your courses (tap to select, then Start or /run):\n{lines}"
+COURSE_LINE = "{mark} {title}: {percent:.0f} %"
+PICK_FIRST = "Pick courses first: /courses, then tap the ones to run."
+PICKER_STALE = "That list is out of date; send /courses for a fresh one."
+STARTING = "Starting {count} course(s); each gets its own progress message below."
+ALREADY_RUNNING = "{course} is already running: progress is in this message."
+NOTHING_PICKED_UNFINISHED = "Every course is already complete."
+
+NO_RUNS = "You have no runs. /courses to pick some."
+CANCEL_WHICH = "Which run should stop?"
+NOTHING_TO_CANCEL = "Nothing is running."
+CANCELLED = "Cancelled {course}. Progress so far is kept; /run continues it later."
+
+FORGET_CONFIRM = (
+    "Delete everything stored about you: your VTU login, session and every run? Runs in "
+    "progress stop. This cannot be undone."
+)
+FORGOTTEN = "Done: everything about you is deleted ({runs} run(s)). /login to start again."
+FORGET_KEPT = "Nothing was deleted."
+
+UNKNOWN_COMMAND = "I do not know that command. /help lists what I can do."
+USE_BUTTONS = "Please use the buttons of my last message, or a command from /help."
+NOT_UNDERSTOOD = "I only understand commands; /help lists them."
+NOT_YOURS = "That button is not for you, or it is out of date."
+REFRESHING = "Refreshing…"
+SOMETHING_WENT_WRONG = "Something went wrong on our side; please try again in a minute."
+
+BUTTON_START = "▶ Start"
+BUTTON_UNFINISHED = "All unfinished"
+BUTTON_CANCEL = "✖ Cancel"
+BUTTON_REFRESH = "↻ Refresh"
+BUTTON_FORGET_YES = "Yes, delete everything"
+BUTTON_FORGET_NO = "No, keep it"
+
+COMMANDS = (
+    ("start", "what this bot does"),
+    ("help", "the steps, and how credentials are kept"),
+    ("login", "give your VTU login (private chat)"),
+    ("courses", "pick courses to complete"),
+    ("run", "start the picked courses"),
+    ("status", "your runs"),
+    ("cancel", "stop a run"),
+    ("forget", "delete everything stored about you"),
+)
+
+
+def looks_like_email(text: str) -> bool:
+    local, at, domain = text.partition("@")
+    return bool(at and local and "." in domain and len(text) <= MAX_EMAIL_CHARS and " " not in text)
