@@ -1,0 +1,1 @@
+"""Chat messages sent by workers: results of background checks and runs' progress messages."""
