@@ -26,6 +26,7 @@ LOGIN_PRIVATE_ONLY = (
     "For your safety I only take credentials in a private chat: open a chat with me and "
     "send /login there. If you typed a password here, change it on online.vtu.ac.in."
 )
+PRIVATE_ONLY = "Your courses and runs are private: talk to me in a private chat."
 ASK_EMAIL = "Send your VTU email (the one you log in to online.vtu.ac.in with). /cancel stops."
 BAD_EMAIL = "That does not look like an email address. Send your VTU email, or /cancel."
 ASK_PASSWORD = (

@@ -1,0 +1,119 @@
+"""All the bot's wiring in one place, and its two ways to receive updates."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import TYPE_CHECKING
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.telegram import buttons, commands, login
+from bot.telegram.login import LoginState
+from bot.telegram.replies import say
+from bot.telegram.services import BotContext, BotServices
+from core.conversation import texts
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+    from config import Settings
+
+log = logging.getLogger(__name__)
+
+CONCURRENT_UPDATES = 256
+"""Updates handled at once: one student waiting on the message budget never holds up another."""
+
+
+def build_application(settings: Settings, redis: Redis) -> Application:  # type: ignore[type-arg]
+    """The bot, wired: commands, the login conversation, buttons, the error handler."""
+    # PTB 22 warns when `RetryAfter.retry_after` is read as seconds; take it as a timedelta.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    services = BotServices.build(settings, redis)
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(_announce_commands)
+        .post_shutdown(_close)
+        .build()
+    )
+    application.bot_data["services"] = services
+    text = filters.TEXT & ~filters.COMMAND
+    application.add_handler(
+        ConversationHandler(
+            entry_points=[CommandHandler("login", login.ask_email)],
+            states={
+                LoginState.EMAIL: [MessageHandler(text, login.take_email)],
+                LoginState.PASSWORD: [MessageHandler(text, login.take_password)],
+            },
+            fallbacks=[
+                CommandHandler("cancel", login.cancel_login),
+                MessageHandler(~filters.COMMAND, login.repeat_prompt),
+            ],
+        )
+    )
+    application.add_handler(CommandHandler(["start", "help"], commands.welcome))
+    application.add_handler(CommandHandler("courses", commands.courses))
+    application.add_handler(CommandHandler("run", commands.run))
+    application.add_handler(CommandHandler("status", commands.status))
+    application.add_handler(CommandHandler("cancel", commands.cancel))
+    application.add_handler(CommandHandler("forget", commands.forget))
+    application.add_handler(MessageHandler(filters.COMMAND, commands.unknown_command))
+    application.add_handler(MessageHandler(text, commands.stray_text))
+    application.add_handler(MessageHandler(~filters.COMMAND, commands.not_text))
+    application.add_handler(CallbackQueryHandler(buttons.pressed))
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _on_error(update: object, context: BotContext) -> None:
+    """Log the failure (never the update: it may hold a password) and tell the student."""
+    error = context.error
+    log.error("handler failed: %s: %s", type(error).__name__, error, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await say(context, update.effective_chat.id, texts.SOMETHING_WENT_WRONG)
+        except Exception as exc:  # the chat may be what failed
+            log.warning("could not tell chat about the failure: %s", exc)
+
+
+async def _announce_commands(application: Application) -> None:  # type: ignore[type-arg]
+    await application.bot.set_my_commands([BotCommand(n, d) for n, d in texts.COMMANDS])
+
+
+async def _close(application: Application) -> None:  # type: ignore[type-arg]
+    services: BotServices = application.bot_data["services"]
+    await services.async_redis.aclose()
+
+
+async def serve_polling(application: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+    """Long-poll for updates until `stop` is set (for tests, benchmarks and embedding)."""
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        await application.start()
+        try:
+            await stop.wait()
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            if application.post_shutdown is not None:
+                await application.post_shutdown(application)
