@@ -12,9 +12,20 @@ from collections.abc import Sequence
 
 from config import ConfigError
 from config.logging import configure_logging
-from workers.cli import complete, dashboard, demo, dlq, emulator, keys, scheduler, up, worker
+from workers.cli import (
+    complete,
+    dashboard,
+    demo,
+    dlq,
+    emulator,
+    keys,
+    scheduler,
+    telegram,
+    up,
+    worker,
+)
 
-COMMANDS = (up, demo, complete, worker, scheduler, dashboard, keys, dlq, emulator)
+COMMANDS = (up, demo, complete, worker, scheduler, telegram, dashboard, keys, dlq, emulator)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,128 @@
+"""Bad and odd input: each answered sensibly, none reaching another student's data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from core.conversation import texts
+from core.conversation.login import pending_login
+from core.runs import RunState
+from emulators.telegram import TelegramEmulator
+from emulators.vtu.server import VTUEmulator
+from tests.bot.conftest import OTHER_USER, STUDENT_USER, says
+from tests.bot.helpers import answer_to, forge_press, log_in, message, start_course
+from tests.core.conftest import EMAIL, PASSWORD
+from tests.workers.conftest import STUDENT
+
+CHAT = STUDENT_USER
+GROUP = -100500
+
+
+def test_start_and_help_explain_the_steps_and_the_credentials(telegram, bot):
+    for command in ("/start", "/help"):
+        telegram.send_text(STUDENT_USER, command)
+        reply = telegram.wait_for(says("/login"), chat_id=CHAT)
+        assert "encrypted" in (reply.text or "")
+        telegram.send_text(STUDENT_USER, "hello")
+        telegram.wait_for(says(texts.USE_BUTTONS), chat_id=CHAT)
+
+
+def test_credentials_in_a_group_are_refused(telegram: TelegramEmulator, bot, ctx):
+    sent = telegram.send_text(STUDENT_USER, f"/login {EMAIL} {PASSWORD}", GROUP, "supergroup")
+    telegram.wait_for(says("private chat"), chat_id=GROUP)
+    assert telegram.calls.count("deleteMessage") == 1  # tried; a bot is no admin here
+    assert not message(telegram.chat(GROUP), sent["message_id"]).from_bot
+    telegram.send_text(STUDENT_USER, EMAIL, GROUP, "supergroup")
+    telegram.send_text(STUDENT_USER, "/status", GROUP, "supergroup")
+    telegram.wait_for(says(texts.PRIVATE_ONLY), chat_id=GROUP)
+    assert sum(m.from_bot for m in telegram.chat(GROUP)) == 2
+    assert not ctx.vault.has_credentials(STUDENT)
+    assert not ctx.vault.has_credentials(pending_login(STUDENT))
+
+
+def test_unknown_commands_stickers_photos_and_long_texts(telegram: TelegramEmulator, bot):
+    telegram.send_text(STUDENT_USER, "/frobnicate")
+    telegram.wait_for(says(texts.UNKNOWN_COMMAND), chat_id=CHAT)
+    telegram.send_sticker(STUDENT_USER)
+    telegram.wait_for(says(texts.NOT_UNDERSTOOD), chat_id=CHAT)
+    telegram.send_text(STUDENT_USER, "x" * 4096)
+    telegram.wait_for(says(texts.USE_BUTTONS), chat_id=CHAT)
+    telegram.send_photo(STUDENT_USER, caption="my password")
+    telegram.wait_for(lambda chat: len([m for m in chat if m.from_bot]) == 4, chat_id=CHAT)
+    assert telegram.last_bot_message(CHAT).text == texts.NOT_UNDERSTOOD
+
+
+def test_login_rejects_odd_input_and_a_password_the_bot_cannot_delete(
+    telegram: TelegramEmulator, bot, ctx, drain
+):
+    telegram.send_text(STUDENT_USER, "/login")
+    telegram.wait_for(says("VTU email"), chat_id=CHAT)
+    telegram.send_sticker(STUDENT_USER)
+    telegram.wait_for(lambda chat: len([m for m in chat if m.from_bot]) == 2, chat_id=CHAT)
+    telegram.send_text(STUDENT_USER, "a" * 4000)
+    telegram.wait_for(says(texts.BAD_EMAIL), chat_id=CHAT)
+    telegram.send_text(STUDENT_USER, EMAIL)
+    telegram.wait_for(says("password"), chat_id=CHAT)
+    telegram.send_text(STUDENT_USER, "p" * 500)
+    telegram.wait_for(says(texts.BAD_PASSWORD), chat_id=CHAT)
+    telegram.set_can_delete(CHAT, False)
+    telegram.send_text(STUDENT_USER, PASSWORD)
+    telegram.wait_for(says("Checking"), chat_id=CHAT)
+    assert any(m.text == texts.PASSWORD_NOT_DELETED for m in telegram.chat(CHAT))
+    drain(lambda: ctx.vault.has_credentials(STUDENT))
+    long_one = [m for m in telegram.chat(CHAT) if (m.text or "").startswith("ppp")]
+    assert long_one and long_one[0].deleted
+
+
+def test_wrong_password_is_reported_and_not_kept(telegram: TelegramEmulator, bot, ctx, drain):
+    answer = log_in(telegram, drain, STUDENT_USER, password="wrong password")
+    assert answer.startswith("Login failed: VTU did not accept")
+    assert not ctx.vault.has_credentials(STUDENT)
+    assert not ctx.vault.has_credentials(pending_login(STUDENT))
+
+
+def test_courses_before_login_and_while_the_platform_is_down(
+    telegram: TelegramEmulator, vtu: VTUEmulator, bot, ctx, drain
+):
+    telegram.send_text(STUDENT_USER, "/courses")
+    telegram.wait_for(says(texts.NOT_LOGGED_IN), chat_id=CHAT)
+    log_in(telegram, drain, STUDENT_USER)
+    vtu.settings = dataclasses.replace(vtu.settings, error_rate=1.0)
+    telegram.send_text(STUDENT_USER, "/courses")
+    telegram.wait_for(says("Fetching"), chat_id=CHAT)
+    drain(lambda: "Fetching" not in (telegram.last_bot_message(CHAT).text or ""))
+    assert telegram.last_bot_message(CHAT).text.startswith(
+        "Could not fetch your courses: The VTU platform is down"
+    )
+
+
+def test_forged_stale_and_foreign_buttons_touch_nothing(
+    telegram: TelegramEmulator, bot, ctx, drain, redis
+):
+    log_in(telegram, drain, STUDENT_USER)
+    progress = start_course(telegram, drain, STUDENT_USER)
+    run = ctx.runs.status(STUDENT)[0]
+    for data in ("cancel:../../x", "explode:1", "x" * 70, "cancel:" + "0" * 16):
+        query = forge_press(telegram, OTHER_USER, CHAT, progress.message_id, data)
+        assert answer_to(telegram, query) == texts.NOT_YOURS
+    query = telegram.press_button(OTHER_USER, CHAT, progress.message_id, f"cancel:{run.id}")
+    assert answer_to(telegram, query) == texts.NOT_YOURS
+    assert ctx.runs.get(STUDENT, run.id).state is RunState.QUEUED
+    redis.delete(*redis.keys("autopilot:picker:*"))
+    query = forge_press(telegram, STUDENT_USER, CHAT, progress.message_id, "pick:0")
+    assert answer_to(telegram, query) == texts.PICKER_STALE
+
+
+def test_forget_asks_first_then_deletes_everything(telegram: TelegramEmulator, bot, ctx, drain):
+    log_in(telegram, drain, STUDENT_USER)
+    telegram.send_text(STUDENT_USER, "/forget")
+    confirm = telegram.wait_for(says("cannot be undone"), chat_id=CHAT)
+    telegram.send_text(STUDENT_USER, "yes")
+    telegram.wait_for(says(texts.USE_BUTTONS), chat_id=CHAT)
+    assert ctx.vault.has_credentials(STUDENT)
+    telegram.press_button(STUDENT_USER, CHAT, confirm.message_id, "forget:yes")
+    telegram.wait_for(
+        lambda chat: "deleted" in (message(chat, confirm.message_id).text or ""), chat_id=CHAT
+    )
+    assert not ctx.vault.has_credentials(STUDENT)
+    assert ctx.runs.status(STUDENT) == []
