@@ -22,7 +22,8 @@ def log_in(telegram: TelegramEmulator, drain, user: int, password: str = PASSWOR
 
 
 def start_course(telegram: TelegramEmulator, drain, user: int, index: int = 0) -> ChatMessage:
-    """/courses, tick course `index`, press Start; returns the run's progress message."""
+    """/courses, tick course `index`, press Start; returns the run's progress message (or the
+    pointer to it when the course is already running)."""
     telegram.send_text(user, "/courses")
     telegram.wait_for(says("Fetching"), chat_id=user)
     drain(lambda: "Your courses" in (telegram.last_bot_message(user).text or ""))
@@ -32,7 +33,8 @@ def start_course(telegram: TelegramEmulator, drain, user: int, index: int = 0) -
         lambda chat: "✓" in (message(chat, picker.message_id).text or ""), chat_id=user
     )
     telegram.press_button(user, user, picker.message_id, "start:")
-    return telegram.wait_for(says("Queued"), chat_id=user)
+    started, duplicate = says("Queued"), says("already running")
+    return telegram.wait_for(lambda chat: started(chat) or duplicate(chat), chat_id=user)
 
 
 def message(chat: list[ChatMessage], message_id: int) -> ChatMessage:

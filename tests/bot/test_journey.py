@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.conversation import texts
 from emulators.telegram import TelegramEmulator, peak_per_chat
 from emulators.vtu.server import VTUEmulator
 from tests.bot.conftest import STUDENT_USER, says
@@ -46,3 +47,61 @@ def test_login_courses_run_to_completion(
     assert telegram.too_many_requests == {}
     assert max(peak_per_chat(telegram.timeline).values()) <= 3
     assert PASSWORD not in " ".join(m.text or "" for m in telegram.chat(CHAT) if m.from_bot)
+
+
+def test_two_students_at_once_one_cancels(
+    telegram: TelegramEmulator, vtu: VTUEmulator, bot, drain, ctx
+):
+    from tests.bot.conftest import OTHER_USER
+    from tests.bot.helpers import log_in, message, start_course
+
+    for user in (STUDENT_USER, OTHER_USER):
+        assert log_in(telegram, drain, user).startswith("Logged in")
+    first = start_course(telegram, drain, STUDENT_USER, index=1)  # the long benchmark course
+    second = start_course(telegram, drain, OTHER_USER, index=0)
+
+    telegram.send_text(STUDENT_USER, "/run")
+    telegram.wait_for(says(texts.PICK_FIRST), chat_id=STUDENT_USER)
+    telegram.press_button(
+        STUDENT_USER, STUDENT_USER, first.message_id, first.callback_data("✖ Cancel")
+    )
+
+    def settled() -> bool:
+        a = message(telegram.chat(STUDENT_USER), first.message_id).text or ""
+        b = message(telegram.chat(OTHER_USER), second.message_id).text or ""
+        return "Cancelled" in a and "Completed" in b
+
+    drain(settled, timeout=60)
+    assert message(telegram.chat(STUDENT_USER), first.message_id).buttons == []
+    assert telegram.too_many_requests == {}
+    telegram.send_text(STUDENT_USER, "/status")
+    status = telegram.wait_for(says("Cancelled"), chat_id=STUDENT_USER)
+    assert "Completed" not in (status.text or "")
+
+
+def test_duplicate_run_points_to_the_message_and_a_deleted_one_is_reposted(
+    telegram: TelegramEmulator, bot, drain, ctx, redis
+):
+    from tests.bot.helpers import log_in, start_course
+
+    log_in(telegram, drain, STUDENT_USER)
+    first = start_course(telegram, drain, STUDENT_USER, index=1)
+    pointer = start_course(telegram, drain, STUDENT_USER, index=1)
+    assert pointer.reply_to_message_id == first.message_id
+    assert len(ctx.runs.status("telegram:1001")) == 1
+
+    world = telegram.world
+    with world.changed:
+        world.find_chat(STUDENT_USER).messages[first.message_id].deleted = True
+        world.changed.notify_all()
+    run = ctx.runs.status("telegram:1001")[0]
+    drain(
+        lambda: (
+            ctx.runs.get("telegram:1001", run.id).notify["telegram"]["message_id"]
+            != first.message_id
+        ),
+        timeout=30,
+    )
+    reposted = ctx.runs.get("telegram:1001", run.id).notify["telegram"]["message_id"]
+    assert any(m.message_id == reposted and not m.deleted for m in telegram.chat(STUDENT_USER))
+    ctx.runs.cancel("telegram:1001", run.id)
