@@ -7,7 +7,7 @@ message, all of:
 - a 429's `retry_after` still running (set by whoever received it: everyone waits);
 - the chat's bucket: `chat_rate` per second with one message of burst, so the platform's
   own bucket (three of burst) always keeps a message in hand for clock differences;
-- the bot's bucket: `bot_rate` per second, with a little burst for replies only;
+- the bot's bucket: `bot_rate` per second, with a little more burst for replies;
 - for progress edits only: one per chat every `edit_interval_s`, and all edits together
   at most `edit_rate` per second, so answers to commands always find room.
 
@@ -32,7 +32,8 @@ BOT_RATE = 25.0
 EDIT_RATE = 20.0
 """Progress edits a second for the whole bot: the rest of `BOT_RATE` is kept for answers."""
 CHAT_BURST = 1.0
-REPLY_BURST = 3.0
+REPLY_BURST = 4.0
+EDIT_BURST = 2.0
 
 
 class MessageKind(StrEnum):
@@ -63,8 +64,8 @@ if is_edit then
 end
 local buckets = {{KEYS[3], 1 / tonumber(ARGV[2]), tonumber(ARGV[3])}}
 if is_edit then
-  table.insert(buckets, {KEYS[4], 1 / tonumber(ARGV[4]), 0})
-  table.insert(buckets, {KEYS[5], 1 / tonumber(ARGV[5]), 0})
+  table.insert(buckets, {KEYS[4], 1 / tonumber(ARGV[4]), tonumber(ARGV[8])})
+  table.insert(buckets, {KEYS[5], 1 / tonumber(ARGV[5]), tonumber(ARGV[8])})
 else
   table.insert(buckets, {KEYS[4], 1 / tonumber(ARGV[4]), tonumber(ARGV[6])})
 end
@@ -139,6 +140,7 @@ class MessageBudget:
                 self.edit_rate,
                 REPLY_BURST,
                 max(1, round(self.edit_interval_s * 1000)),
+                EDIT_BURST,
             ],
         )
         return float(wait)
