@@ -5,8 +5,9 @@ answers a 429 with `retry_after` when a bot goes over. One Lua script checks, fo
 message, all of:
 
 - a 429's `retry_after` still running (set by whoever received it: everyone waits);
-- the chat's bucket: `chat_rate` per second with one message of burst, so the platform's
-  own bucket (three of burst) always keeps a message in hand for clock differences;
+- the chat's bucket: `chat_rate` per second with one message of burst for answers and
+  none for edits (an edit never takes the room an answer needs), so the platform's own
+  bucket (three of burst) always keeps a message in hand for clock differences;
 - the bot's bucket: `bot_rate` per second, with a little more burst for replies;
 - for progress edits only: one per chat every `edit_interval_s`, and all edits together
   at most `edit_rate` per second, so answers to commands always find room.
@@ -62,7 +63,7 @@ if is_edit then
   local left = redis.call('PTTL', KEYS[2])
   if left > 0 and left / 1000 > wait then wait = left / 1000 end
 end
-local buckets = {{KEYS[3], 1 / tonumber(ARGV[2]), tonumber(ARGV[3])}}
+local buckets = {{KEYS[3], 1 / tonumber(ARGV[2]), is_edit and 0 or tonumber(ARGV[3])}}
 if is_edit then
   table.insert(buckets, {KEYS[4], 1 / tonumber(ARGV[4]), tonumber(ARGV[8])})
   table.insert(buckets, {KEYS[5], 1 / tonumber(ARGV[5]), tonumber(ARGV[8])})
