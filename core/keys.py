@@ -15,6 +15,10 @@ ACTIVE_STUDENTS = PREFIX + "active-students"
 EVENTS = PREFIX + "events"
 """Stream of run progress events for the chat notifiers."""
 GLOBAL_BUDGET = PREFIX + "budget:global"
+CREDIT_MODEL = PREFIX + "credit-model"
+"""How the platform credits watching, as learned by runs: new runs start from it."""
+PROBE_LOCK = PREFIX + "credit-probe"
+"""Held by the one run allowed to probe while no model is known yet."""
 
 
 def vault(student: str) -> str:

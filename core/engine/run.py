@@ -29,6 +29,8 @@ from core.vtu import LectureNotPlayable, VTUClient
 ProgressCallback = Callable[[Progress], Awaitable[None] | None]
 
 DEFAULT_CONCURRENCY = 4
+IDLE_POLL_S = 2.0
+"""When nothing is due and nothing says when it will be, look again after this long."""
 
 
 @dataclass
@@ -65,6 +67,8 @@ class CourseRun:
         concurrency: int = DEFAULT_CONCURRENCY,
         on_progress: ProgressCallback | None = None,
         clock: Callable[[], float] = time.time,
+        known_model: CreditModel | None = None,
+        may_probe: bool = True,
     ) -> None:
         self.client = client
         self.slug = slug
@@ -73,6 +77,8 @@ class CourseRun:
         self.concurrency = concurrency
         self.on_progress = on_progress
         self.clock = clock
+        self.known_model = known_model
+        self.may_probe = may_probe
         self.title = slug
         self.model = CreditModel()
         self.ledgers: dict[int, LectureLedger] = {}
@@ -80,13 +86,17 @@ class CourseRun:
         self._probing = False
         self._current = ""
         self._budget_wait: float | None = None
+        self._prepared = False
 
     async def run(self, *, until: float | None = None, refresh: bool = True) -> RunOutcome:
         """Work until the course is complete, the wall clock reaches `until`, or the request
         budget says to come back later. `refresh=False` trusts a checkpoint's lecture list
         instead of asking the platform again (for slices after the first)."""
-        await self._prepare(refresh)
         self._budget_wait = None
+        try:
+            await self._prepare(refresh)
+        except OverBudget as exc:
+            return RunOutcome(progress=self.progress(), finished=False, wake_in_s=exc.wait_s)
         tasks: set[asyncio.Task[None]] = set()
         try:
             while True:
@@ -99,6 +109,9 @@ class CourseRun:
                     self._claim(action)
                     tasks.add(asyncio.create_task(self._perform(action)))
                     continue
+                idle = action is None and not tasks
+                if idle and until is not None and (wake_in is None or now + wake_in > until):
+                    break  # a slice has nothing to do before its deadline: give the worker back
                 timeout = wake_in if until is None else _min(wake_in, max(0.0, until - now))
                 if tasks:
                     done, tasks = await asyncio.wait(
@@ -116,6 +129,8 @@ class CourseRun:
         progress = self.progress()
         await self._emit(progress)
         _, wake_in = self._next_action(self.clock())
+        if wake_in is None:
+            wake_in = IDLE_POLL_S  # waiting for another run to learn the crediting
         if self._budget_wait is not None:
             wake_in = max(wake_in or 0.0, self._budget_wait)
         return RunOutcome(
@@ -142,6 +157,8 @@ class CourseRun:
 
     async def _prepare(self, refresh: bool) -> None:
         saved, model = await self.checkpoint.load()
+        if model is None or (not model.known and self.known_model is not None):
+            model = self.known_model
         self.model = model or CreditModel()
         title = None if refresh else await self.checkpoint.title()
         if title is not None and saved:
@@ -161,21 +178,24 @@ class CourseRun:
             if ledger.in_flight_s:
                 ledger.status = LectureStatus.OPEN
                 ledger.last_touch = None
+        self._prepared = True
         await self._emit(self.progress())
 
     def _all_finished(self) -> bool:
-        return all(ledger.finished for ledger in self.ledgers.values())
+        return self._prepared and all(ledger.finished for ledger in self.ledgers.values())
 
     def _next_action(self, now: float) -> tuple[_Action | None, float | None]:
         """The most useful request to send now, else how long until one falls due.
 
-        In order: a probe that teaches the credit model (one at a time, on the shortest
-        lecture, whose whole-percent answers are the most precise); opening a lecture (it
+        In order: a probe that teaches the credit model (one at a time and alone, on the
+        shortest lecture, whose whole-percent answers are the most precise); opening a lecture (it
         starts the platform's clock and tells its duration, so the longest ones are known
         early); a due heartbeat, the lecture with most left first.
         """
         model = self.model
-        probe_wait = None if self._probing else model.next_probe_wait_s()
+        if self._probing:
+            return None, None  # a probe's timing must not compete for the budget
+        probe_wait = model.next_probe_wait_s() if self.may_probe or model.known else None
         due: list[_Action] = []
         probes: list[_Action] = []
         wake_at: float | None = None
@@ -220,13 +240,12 @@ class CourseRun:
                 await self._open(ledger)
             else:
                 await self._heartbeat(ledger, action.send_s)
+                self.model.probes += action.probe
         except OverBudget as exc:
             self._budget_wait = max(self._budget_wait or 0.0, exc.wait_s)
         finally:
             self._busy.discard(ledger.id)
-            if action.probe:
-                self._probing = False
-                self.model.probes += 1
+            self._probing = self._probing and not action.probe
 
     async def _open(self, ledger: LectureLedger) -> None:
         lecture = await self.client.lecture(self.slug, ledger.id)

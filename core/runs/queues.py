@@ -19,6 +19,7 @@ from rq.serializers import JSONSerializer
 
 if TYPE_CHECKING:
     from redis import Redis
+    from redis.client import Pipeline
 
 RUNS_QUEUE = "autopilot-runs"
 """Course runs, in short slices that re-schedule themselves."""
@@ -67,9 +68,21 @@ def retry_policy() -> Retry:
     return Retry(max=RETRIES, interval=intervals)  # type: ignore[arg-type]
 
 
-def enqueue_slice(redis: Redis, run_id: str, generation: int, delay_s: float = 0.0) -> str:
+def new_slice_id(run_id: str) -> str:
+    return f"slice-{run_id}-{uuid.uuid4().hex[:12]}"
+
+
+def enqueue_slice(
+    redis: Redis,
+    run_id: str,
+    generation: int,
+    delay_s: float = 0.0,
+    *,
+    job_id: str | None = None,
+    pipeline: Pipeline | None = None,
+) -> str:
     """Queue the next slice of a run (after `delay_s`); returns its job id."""
-    job_id = f"slice-{run_id}-{generation}-{uuid.uuid4().hex[:10]}"
+    job_id = job_id or new_slice_id(run_id)
     options: dict[str, Any] = {
         "job_id": job_id,
         "description": f"run {run_id} slice",
@@ -82,7 +95,7 @@ def enqueue_slice(redis: Redis, run_id: str, generation: int, delay_s: float = 0
     if delay_s > 0.05:
         runs.enqueue_in(timedelta(seconds=delay_s), ADVANCE_RUN, run_id, generation, **options)
     else:
-        runs.enqueue(ADVANCE_RUN, run_id, generation, **options)
+        runs.enqueue(ADVANCE_RUN, run_id, generation, pipeline=pipeline, **options)
     return job_id
 
 

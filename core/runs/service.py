@@ -7,7 +7,7 @@ checks ownership, so a forged run id from a chat button reaches nothing.
 
 from __future__ import annotations
 
-import json
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 
     from config import Settings
     from core.vault import Vault
+
+
+def _refusal(reason: str, settings: Settings) -> RunError:
+    if reason == "no-login":
+        return NotLoggedIn("Log in first with /login; then start a run.")
+    if reason == "student-capacity":
+        return RunError(
+            f"You already have {settings.max_runs_per_student} runs going; "
+            "start more when one finishes."
+        )
+    return RunError("AutoPilot is at capacity right now; try again in a while.")
 
 
 class RunError(Exception):
@@ -63,30 +74,32 @@ class Runs:
 
     def submit(self, student: str, course: str, notify: dict[str, Any] | None = None) -> Submission:
         """Start a run of `course`, or return the one already queued or running."""
-        if not self.vault.has_credentials(student):
-            raise NotLoggedIn("Log in first with /login; then start a run.")
         run_id = run_id_for(student, course)
+        now = time.time()
+        record = RunRecord(
+            id=run_id,
+            student=student,
+            course=course,
+            created_at=now,
+            updated_at=now,
+            job_id=queues.new_slice_id(run_id),
+            notify=notify or {},
+        )
         try:
             created, record = self.store.create(
-                run_id,
-                student,
-                course,
-                json.dumps(notify or {}),
+                record,
                 max_active=self.settings.max_active_runs,
                 max_per_student=self.settings.max_runs_per_student,
             )
         except SubmitRefused as refused:
-            if refused.reason == "student-capacity":
-                raise RunError(
-                    f"You already have {self.settings.max_runs_per_student} runs going; "
-                    "start more when one finishes."
-                ) from None
-            raise RunError("AutoPilot is at capacity right now; try again in a while.") from None
+            raise _refusal(refused.reason, self.settings) from None
         if created:
-            job_id = queues.enqueue_slice(self.redis, run_id, record.generation)
-            self.store.update(run_id, job_id=job_id)
-            record.job_id = job_id
-            publish(self.redis, record)
+            with self.redis.pipeline(transaction=False) as pipe:
+                queues.enqueue_slice(
+                    self.redis, run_id, record.generation, job_id=record.job_id, pipeline=pipe
+                )
+                publish(pipe, record)
+                pipe.execute()
         return Submission(run=record, created=created)
 
     def status(self, student: str) -> list[RunRecord]:

@@ -6,6 +6,7 @@ exactly one run, and the active-run counters (capacity, fair shares) never drift
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ RETENTION_S = 30 * 24 * 3600
 _ACTIVE = ",".join(sorted(s.value for s in ACTIVE_STATES))
 
 _SUBMIT = f"""
+if redis.call('HEXISTS', KEYS[5], 'credentials') == 0 then return {{'no-login', '0'}} end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state and string.find(',{_ACTIVE},', ',' .. state .. ',', 1, true) then
   return {{'exists', redis.call('HGET', KEYS[1], 'generation')}}
@@ -31,7 +33,7 @@ if mine >= tonumber(ARGV[6]) then return {{'student-capacity', '0'}} end
 local generation = redis.call('HINCRBY', KEYS[1], 'generation', 1)
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'student', ARGV[2], 'course', ARGV[3],
   'state', 'queued', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'last_error', '',
-  'done', '0', 'total', '0', 'skipped', '0', 'current', '', 'eta_s', '', 'job_id', '',
+  'done', '0', 'total', '0', 'skipped', '0', 'current', '', 'eta_s', '', 'job_id', ARGV[8],
   'skipped_titles', '[]', 'notify', ARGV[7])
 redis.call('PERSIST', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
@@ -99,30 +101,41 @@ class RunStore:
 
     def create(
         self,
-        run_id: str,
-        student: str,
-        course: str,
-        notify: str,
+        record: RunRecord,
         *,
         max_active: int,
         max_per_student: int,
     ) -> tuple[bool, RunRecord]:
-        """Create the run unless it is already active; returns (created, record)."""
-        outcome, _ = self._submit(
+        """Store `record` as a new generation of its run unless the run is already active
+        (then the active one is returned) or the student has no login stored."""
+        outcome, generation = self._submit(
             keys=[
-                keys.run(run_id),
+                keys.run(record.id),
                 keys.ACTIVE_RUNS,
                 keys.ACTIVE_STUDENTS,
-                keys.student_runs(student),
+                keys.student_runs(record.student),
+                keys.vault(record.student),
             ],
-            args=[run_id, student, course, time.time(), max_active, max_per_student, notify],
+            args=[
+                record.id,
+                record.student,
+                record.course,
+                record.created_at,
+                max_active,
+                max_per_student,
+                json.dumps(record.notify),
+                record.job_id,
+            ],
         )
         outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
-        if outcome in ("capacity", "student-capacity"):
+        if outcome in ("capacity", "student-capacity", "no-login"):
             raise SubmitRefused(outcome)
-        record = self.get(run_id)
-        assert record is not None
-        return outcome == "created", record
+        if outcome == "created":
+            record.generation = int(generation)
+            return True, record
+        existing = self.get(record.id)
+        assert existing is not None
+        return False, existing
 
     def get(self, run_id: str) -> RunRecord | None:
         raw = self.redis.hgetall(keys.run(run_id))

@@ -43,6 +43,16 @@ def _rate_limit(value: str) -> tuple[int, float] | None:
     return parsed
 
 
+def _range(value: str) -> tuple[int, int]:
+    try:
+        low, high = (int(part) for part in value.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN-MAX like 100-170, got {value!r}") from None
+    if not 1 <= low <= high:
+        raise argparse.ArgumentTypeError("need 1 <= MIN <= MAX")
+    return low, high
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = EmulatorSettings()
     add = parser.add_argument
@@ -51,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--seed", type=int, metavar="N", default=d.seed, help="catalog and fault-injection seed")
     add("--students", type=int, metavar="N", default=3, help="seeded students student1..N@vtu.test")
     add("--courses-per-student", type=int, metavar="N", default=3)
+    add(
+        "--lectures",
+        type=_range,
+        metavar="MIN-MAX",
+        default=(100, 170),
+        help="lectures per seeded course (default 100-170)",
+    )
     add(
         "--benchmark-course",
         action="store_true",
@@ -131,7 +148,10 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
 
 def catalog_from_args(args: argparse.Namespace) -> Catalog:
     catalog = seed_catalog(
-        seed=args.seed, students=args.students, courses_per_student=args.courses_per_student
+        seed=args.seed,
+        students=args.students,
+        courses_per_student=args.courses_per_student,
+        lectures_range=args.lectures,
     )
     if args.benchmark_course:
         course = benchmark_course(catalog)

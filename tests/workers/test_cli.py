@@ -20,7 +20,7 @@ def env_for(monkeypatch, settings):
 
 def test_every_command_explains_itself(capsys):
     parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001
+    commands = parser._subparsers._group_actions[0].choices
     for name in ("up", "demo", "complete", "worker", "scheduler", "dashboard", "keys", "dlq",
                  "emulator"):
         with pytest.raises(SystemExit) as exited:

@@ -9,13 +9,14 @@ working at once; the watchdog revives a run whose worker died.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 from rq.job import get_current_job
 
 from core import keys
-from core.engine import CourseRun, Progress, RedisCheckpoint
+from core.engine import CourseRun, CreditModel, Progress, RedisCheckpoint
 from core.limits import SharedRateLimiter
 from core.runs import queues
 from core.runs.events import publish
@@ -29,6 +30,10 @@ SLICE_S = 1.5
 """Longest a slice works; also the bound on how long a cancel takes to bite."""
 LEASE_S = 15
 """A slice's claim on its run; outlives a slice, expires soon after its worker dies."""
+PROBE_LOCK_S = 60
+"""Until some run has learned the crediting, one run at a time probes it."""
+MODEL_TTL_S = 24 * 3600
+"""Relearn the crediting daily, in case the platform changes it."""
 SLICE_RETRY = RetryPolicy(attempts=3, base_s=0.5, cap_s=4.0)
 """Brief in-slice retries; longer outages are RQ's retries of the whole slice."""
 
@@ -50,6 +55,10 @@ def advance_run(run_id: str, generation: int) -> str:
         return ctx.run(_slice(ctx, record, job_id))
     except VTUError as exc:
         _failed(ctx, record, exc, job)
+        raise
+    except Exception:
+        log.exception("run %s: slice failed unexpectedly", run_id)
+        _failed(ctx, record, InternalError(), job)
         raise
     finally:
         if ctx.redis.get(lease) in ((job_id or "-").encode(), None):
@@ -76,6 +85,8 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
     client.restore_session(session)
     ctx.store.transition(record.id, record.generation, RunState.RUNNING)
 
+    shared_model = _shared_model(ctx)
+
     def on_progress(progress: Progress) -> None:
         _save_progress(ctx, record, progress)
 
@@ -85,8 +96,12 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
         checkpoint=RedisCheckpoint(ctx.async_redis, record.id),
         rate_limit=ctx.settings.vtu_rate_limit,
         on_progress=on_progress,
+        known_model=shared_model,
+        may_probe=shared_model is not None or _probe_turn(ctx, record.id),
     )
     outcome = await run.run(until=time.time() + SLICE_S, refresh=record.total == 0)
+    if run.model.known:
+        ctx.redis.set(keys.CREDIT_MODEL, json.dumps(run.model.to_json()), ex=MODEL_TTL_S)
     if client.session != session:
         ctx.vault.save_session(record.student, client.session)
     skipped = [f"{title} ({reason})" for title, reason in outcome.skipped]
@@ -108,6 +123,19 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
     return f"next slice in {outcome.wake_in_s or 0:.1f} s"
 
 
+def _shared_model(ctx: context.WorkerContext) -> CreditModel | None:
+    """What earlier runs learned of the platform's crediting, so new runs need not probe."""
+    raw = ctx.redis.get(keys.CREDIT_MODEL)
+    return CreditModel.from_json(json.loads(raw)) if raw else None
+
+
+def _probe_turn(ctx: context.WorkerContext, run_id: str) -> bool:
+    """Whether this run holds (or now takes) the one probing turn."""
+    if ctx.redis.set(keys.PROBE_LOCK, run_id, nx=True, ex=PROBE_LOCK_S):
+        return True
+    return bool(ctx.redis.get(keys.PROBE_LOCK) == run_id.encode())
+
+
 def _save_progress(ctx: context.WorkerContext, record: RunRecord, progress: Progress) -> None:
     ctx.store.update(
         record.id,
@@ -125,6 +153,13 @@ def _save_progress(ctx: context.WorkerContext, record: RunRecord, progress: Prog
 
 def _reload(ctx: context.WorkerContext, record: RunRecord) -> RunRecord:
     return ctx.store.get(record.id) or record
+
+
+class InternalError(VTUError):
+    """Anything unexpected in a slice: retried like an outage, reported in plain words."""
+
+    retryable = True
+    user_message = "Something went wrong on AutoPilot's side; the run will be retried."
 
 
 def _failed(ctx: context.WorkerContext, record: RunRecord, exc: VTUError, job: object) -> None:
