@@ -274,15 +274,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=100.0, help="global requests/s")
     parser.add_argument("--window", type=float, default=60.0, help="seconds measured")
-    parser.add_argument("--chaos-runs", type=int, default=40)
+    parser.add_argument("--chaos-runs", type=int, default=80)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results: dict[str, Any] = {}
     flags = [
         "--students",
-        str(max(args.runs, args.chaos_runs)),
+        str(args.runs),
         "--courses-per-student",
         "1",
+        "--lectures",
+        "3-6",
         "--rate-limit",
         "off",
         "--time-scale",
@@ -304,6 +306,8 @@ def main() -> None:
             str(args.chaos_runs),
             "--courses-per-student",
             "1",
+            "--lectures",
+            "8-12",
             "--rate-limit",
             "off",
             "--time-scale",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ def vtu_stand_in(*args: str) -> Iterator[StandIn]:
         base_url = first_line.split()[-1]
         if not base_url.startswith("http://127.0.0.1:"):
             raise RuntimeError(f"the VTU stand-in did not start: {first_line!r}")
+        # Keep reading what it prints (a login per student), or a full pipe blocks it.
+        threading.Thread(target=process.stdout.read, daemon=True).start()
         yield StandIn(base_url)
     finally:
         process.terminate()

@@ -21,13 +21,17 @@ _SECRET_SHAPES = re.compile(
 
 
 class RedactSecrets(logging.Filter):
-    """Masks token-shaped text in a record's final message."""
+    """Masks token-shaped text in a record's final message and its traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         redacted = _SECRET_SHAPES.sub("[redacted]", message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = _SECRET_SHAPES.sub("[redacted]", record.exc_text)
         return True
 
 

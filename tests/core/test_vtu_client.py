@@ -1,5 +1,6 @@
 import asyncio
 import logging
+import sys
 
 import httpx
 import pytest
@@ -198,3 +199,12 @@ def test_token_shaped_text_is_masked():
     )
     RedactSecrets().filter(record)
     assert record.getMessage() == "GET /bot[redacted]/getMe and [redacted]"
+
+
+def test_token_shaped_text_in_a_traceback_is_masked():
+    try:
+        raise RuntimeError("POST /bot123456789:" + "B" * 35 + "/sendMessage failed")
+    except RuntimeError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
+    RedactSecrets().filter(record)
+    assert "B" * 35 not in record.exc_text and "[redacted]" in record.exc_text
