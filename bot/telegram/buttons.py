@@ -8,9 +8,7 @@ from bot.telegram.replies import edit
 from bot.telegram.services import student_id
 from bot.telegram.starting import start_picked
 from core.conversation import Action, Callback, CallbackError, decode, texts
-from core.conversation.login import pending_login
 from core.runs import RunError, RunNotFound
-from core.runs.events import request_refresh
 
 if TYPE_CHECKING:
     from telegram import CallbackQuery, Update
@@ -45,25 +43,25 @@ async def _act(
     match callback.action:
         case Action.PICK | Action.PICK_UNFINISHED:
             if callback.action is Action.PICK:
-                if not services.picker.toggle(student, int(callback.argument)):
+                if not await services.picker.toggle(student, int(callback.argument)):
                     return texts.PICKER_STALE
-            elif not services.picker.courses(student):
+            elif not await services.picker.courses(student):
                 return texts.PICKER_STALE
-            elif not services.picker.pick_unfinished(student):
+            elif not await services.picker.pick_unfinished(student):
                 return texts.NOTHING_PICKED_UNFINISHED
-            text, keyboard = services.picker.render(student)
+            text, keyboard = await services.picker.render(student)
             await edit(context, chat_id, message_id, text, keyboard)
             return None
         case Action.START:
-            if not services.picker.courses(student):
+            if not await services.picker.courses(student):
                 return texts.PICKER_STALE
-            text, _ = services.picker.render(student)
+            text, _ = await services.picker.render(student)
             await edit(context, chat_id, message_id, text, None)
             await start_picked(context, chat_id, student)
             return None
         case Action.CANCEL:
             try:
-                record = services.runs.cancel(student, callback.argument)
+                record = await services.runs.cancel(student, callback.argument)
             except RunNotFound:
                 return texts.NOT_YOURS
             except RunError as exc:
@@ -71,16 +69,15 @@ async def _act(
             return texts.CANCELLED.format(course=record.course_title or record.course)
         case Action.REFRESH:
             try:
-                record = services.runs.get(student, callback.argument)
+                await services.runs.refresh(student, callback.argument)
             except RunNotFound:
                 return texts.NOT_YOURS
-            request_refresh(services.redis, record)
             return texts.REFRESHING
         case Action.FORGET:
             if callback.argument == "yes":
-                runs = services.runs.forget(student)
-                services.vault.forget(pending_login(student))
-                services.picker.forget(student)
+                runs = await services.runs.forget(student)
+                await services.vault.forget_pending_login(student)
+                await services.picker.forget(student)
                 await edit(context, chat_id, message_id, texts.FORGOTTEN.format(runs=runs), None)
             else:
                 await edit(context, chat_id, message_id, texts.FORGET_KEPT, None)

@@ -8,7 +8,6 @@ from bot.telegram.replies import say
 from bot.telegram.services import student_id
 from bot.telegram.starting import start_picked
 from core.conversation import Action, encode, status_text, texts
-from core.runs.queues import FAST_QUEUE, queue
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -46,17 +45,15 @@ async def courses(update: Update, context: BotContext) -> None:
         return
     chat_id, student = _ids(update)
     services = context.services
-    if not services.vault.has_credentials(student):
+    if not await services.vault.has_credentials(student):
         await say(context, chat_id, texts.NOT_LOGGED_IN)
         return
     waiting = await say(context, chat_id, texts.COURSES_LOADING)
-    queue(services.redis, FAST_QUEUE).enqueue(
+    await services.jobs.enqueue(
         LIST_COURSES,
         student,
         chat_id,
         waiting.message_id,
-        result_ttl=0,
-        failure_ttl=3600,
         description=f"list courses of {student}",
     )
 
@@ -74,7 +71,7 @@ async def status(update: Update, context: BotContext) -> None:
     if not await _private(update, context):
         return
     chat_id, student = _ids(update)
-    records = context.services.runs.status(student)
+    records = await context.services.runs.status(student)
     await say(context, chat_id, status_text(records) if records else texts.NO_RUNS)
 
 
@@ -83,7 +80,7 @@ async def cancel(update: Update, context: BotContext) -> None:
     if not await _private(update, context):
         return
     chat_id, student = _ids(update)
-    active = [r for r in context.services.runs.status(student) if r.state.active]
+    active = [r for r in await context.services.runs.status(student) if r.state.active]
     if not active:
         await say(context, chat_id, texts.NOTHING_TO_CANCEL)
         return

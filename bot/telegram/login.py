@@ -11,7 +11,6 @@ from bot.telegram.replies import say, try_delete
 from bot.telegram.services import student_id
 from core.conversation import texts
 from core.conversation.login import pending_login
-from core.runs.queues import FAST_QUEUE, queue
 from core.vtu import Credentials
 
 if TYPE_CHECKING:
@@ -67,15 +66,13 @@ async def take_password(update: Update, context: BotContext) -> int:
     student = student_id(user.id)
     email = context.user_data.pop("email", "")
     services = context.services
-    services.vault.save_credentials(pending_login(student), Credentials(email, password))
+    await services.vault.save_credentials(pending_login(student), Credentials(email, password))
     checking = await say(context, chat.id, texts.LOGIN_CHECKING)
-    queue(services.redis, FAST_QUEUE).enqueue(
+    await services.jobs.enqueue(
         CHECK_LOGIN,
         student,
         chat.id,
         checking.message_id,
-        result_ttl=0,
-        failure_ttl=3600,
         description=f"check login of {student}",
     )
     return ConversationHandler.END

@@ -1,4 +1,8 @@
-"""What the handlers share: settings, Redis, runs, vault, picker, message budget."""
+"""What the handlers share: settings, runs, vault, picker, account jobs, message budget.
+
+Everything that reaches Redis is async here: the message budget on the async client, `core`'s
+synchronous services behind the thread-offloading facades of `bot.telegram.offload`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import TYPE_CHECKING
 from redis.asyncio import Redis as AsyncRedis
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.telegram.offload import AccountJobs, AsyncPicker, AsyncRuns, AsyncVault
 from core.conversation import CoursePicker
 from core.limits.messages import MessageBudget
 from core.runs import Runs
@@ -22,11 +27,11 @@ if TYPE_CHECKING:
 @dataclass
 class BotServices:
     settings: Settings
-    redis: Redis
     async_redis: AsyncRedis
-    vault: Vault
-    runs: Runs
-    picker: CoursePicker
+    vault: AsyncVault
+    runs: AsyncRuns
+    picker: AsyncPicker
+    jobs: AccountJobs
     budget: MessageBudget
 
     @classmethod
@@ -36,11 +41,11 @@ class BotServices:
         async_redis = AsyncRedis.from_url(settings.redis_url)
         return cls(
             settings=settings,
-            redis=redis,
             async_redis=async_redis,
-            vault=vault,
-            runs=Runs(redis, vault, settings),
-            picker=CoursePicker(redis),
+            vault=AsyncVault(vault),
+            runs=AsyncRuns(Runs(redis, vault, settings)),
+            picker=AsyncPicker(CoursePicker(redis)),
+            jobs=AccountJobs(redis),
             budget=MessageBudget(async_redis, edit_interval_s=settings.telegram_edit_interval_s),
         )
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from bot.telegram.replies import say
 from core.conversation import render_run, run_keyboard, texts
 from core.runs import RunError
-from core.runs.events import request_refresh
 
 if TYPE_CHECKING:
     from bot.telegram.services import BotContext
@@ -16,15 +15,14 @@ if TYPE_CHECKING:
 async def start_picked(context: BotContext, chat_id: int, student: str) -> None:
     """Submit every picked course; each new run gets a message the workers keep editing."""
     services = context.services
-    picked = services.picker.picked(student)
+    picked = await services.picker.take_picked(student)
     if not picked:
         await say(context, chat_id, texts.PICK_FIRST)
         return
-    services.picker.clear(student)
     await say(context, chat_id, texts.STARTING.format(count=len(picked)))
     for course in picked:
         try:
-            submission = services.runs.submit(
+            submission = await services.runs.submit(
                 student, course.slug, {"telegram": {"chat_id": chat_id}}
             )
         except RunError as exc:
@@ -39,6 +37,4 @@ async def start_picked(context: BotContext, chat_id: int, student: str) -> None:
         record.course_title = record.course_title or course.title
         shown = await say(context, chat_id, render_run(record), run_keyboard(record))
         notify = {"telegram": {"chat_id": chat_id, "message_id": shown.message_id}}
-        services.runs.set_notify(student, record.id, notify)
-        latest = services.runs.get(student, record.id)
-        request_refresh(services.redis, latest)
+        await services.runs.show_in(student, record.id, notify)

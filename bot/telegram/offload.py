@@ -1,0 +1,135 @@
+"""`core`'s Redis-backed services for the bot's event loop.
+
+`core` talks to Redis with the synchronous client (the workers are synchronous RQ jobs), and a
+vault call also runs Fernet. Called from a handler, each would stall every other update the
+bot is handling for a round trip to Redis. These facades run each call in a worker thread
+(`asyncio.to_thread`; the sync client's connection pool is thread-safe), so the handlers only
+ever see awaitables and cannot block the loop by mistake. Calls that always go together run
+as one function in one thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from core.conversation.login import pending_login
+from core.runs.events import request_refresh
+from core.runs.queues import FAST_QUEUE, queue
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+    from core.conversation import CoursePicker, Keyboard, PickedCourse
+    from core.runs import RunRecord, Runs, Submission
+    from core.vault import Vault
+    from core.vtu import Credentials
+
+ACCOUNT_JOB_FAILURE_TTL_S = 3600
+"""How long a failed login check or course listing stays in the dead-letter queue."""
+
+
+class AsyncRuns:
+    """`core.runs.Runs` with each call in a thread; same arguments, same errors."""
+
+    def __init__(self, runs: Runs) -> None:
+        self._runs = runs
+
+    async def submit(
+        self, student: str, course: str, notify: dict[str, Any] | None = None
+    ) -> Submission:
+        return await asyncio.to_thread(self._runs.submit, student, course, notify)
+
+    async def status(self, student: str) -> list[RunRecord]:
+        return await asyncio.to_thread(self._runs.status, student)
+
+    async def get(self, student: str, run_id: str) -> RunRecord:
+        return await asyncio.to_thread(self._runs.get, student, run_id)
+
+    async def cancel(self, student: str, run_id: str) -> RunRecord:
+        return await asyncio.to_thread(self._runs.cancel, student, run_id)
+
+    async def forget(self, student: str) -> int:
+        return await asyncio.to_thread(self._runs.forget, student)
+
+    async def show_in(self, student: str, run_id: str, notify: dict[str, Any]) -> None:
+        """Record where the run's progress message is, then have the workers draw it."""
+        await asyncio.to_thread(self._show_in, student, run_id, notify)
+
+    async def refresh(self, student: str, run_id: str) -> None:
+        """Queue a redraw of the student's run (RunNotFound when it is not theirs)."""
+        await asyncio.to_thread(self._refresh, student, run_id)
+
+    def _show_in(self, student: str, run_id: str, notify: dict[str, Any]) -> None:
+        self._runs.set_notify(student, run_id, notify)
+        request_refresh(self._runs.redis, self._runs.get(student, run_id))
+
+    def _refresh(self, student: str, run_id: str) -> None:
+        request_refresh(self._runs.redis, self._runs.get(student, run_id))
+
+
+class AsyncVault:
+    """The parts of `core.vault.Vault` the bot uses, each call in a thread."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    async def save_credentials(self, student: str, credentials: Credentials) -> None:
+        await asyncio.to_thread(self._vault.save_credentials, student, credentials)
+
+    async def has_credentials(self, student: str) -> bool:
+        return await asyncio.to_thread(self._vault.has_credentials, student)
+
+    async def forget_pending_login(self, student: str) -> None:
+        await asyncio.to_thread(self._vault.forget, pending_login(student))
+
+
+class AsyncPicker:
+    """`core.conversation.CoursePicker` with each call in a thread."""
+
+    def __init__(self, picker: CoursePicker) -> None:
+        self._picker = picker
+
+    async def courses(self, student: str) -> list[PickedCourse]:
+        return await asyncio.to_thread(self._picker.courses, student)
+
+    async def toggle(self, student: str, index: int) -> bool:
+        return await asyncio.to_thread(self._picker.toggle, student, index)
+
+    async def pick_unfinished(self, student: str) -> int:
+        return await asyncio.to_thread(self._picker.pick_unfinished, student)
+
+    async def render(self, student: str) -> tuple[str, Keyboard]:
+        return await asyncio.to_thread(self._picker.render, student)
+
+    async def take_picked(self, student: str) -> list[PickedCourse]:
+        """The selected courses; the selection is cleared (a second /run starts nothing)."""
+        return await asyncio.to_thread(self._take_picked, student)
+
+    async def forget(self, student: str) -> None:
+        await asyncio.to_thread(self._picker.forget, student)
+
+    def _take_picked(self, student: str) -> list[PickedCourse]:
+        picked = self._picker.picked(student)
+        if picked:
+            self._picker.clear(student)
+        return picked
+
+
+class AccountJobs:
+    """Queues the workers' quick jobs about a student's account (login check, course list)."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def enqueue(self, function: str, *args: object, description: str) -> None:
+        await asyncio.to_thread(self._enqueue, function, args, description)
+
+    def _enqueue(self, function: str, args: tuple[object, ...], description: str) -> None:
+        queue(self._redis, FAST_QUEUE).enqueue(
+            function,
+            *args,
+            result_ttl=0,
+            failure_ttl=ACCOUNT_JOB_FAILURE_TTL_S,
+            description=description,
+        )
