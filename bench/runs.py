@@ -213,7 +213,8 @@ def bench_chaos(stand_in: StandIn, runs_count: int, kill_every_s: float) -> dict
     ):
         ids = _login_all(runs, students)
         fleet.start(WORKERS, "worker")
-        fleet.start(1, "scheduler")
+        scheduler = Fleet(fleet.env, fleet.log_dir)
+        scheduler.start(1, "scheduler")
         run_ids = [
             runs.submit(sid, s["courses"][0]).run.id for sid, s in zip(ids, students, strict=True)
         ]
@@ -225,14 +226,12 @@ def bench_chaos(stand_in: StandIn, runs_count: int, kill_every_s: float) -> dict
             if all(r is not None and not r.state.active for r in records):
                 break
             if time.monotonic() >= next_kill:
-                # Kill a worker (never the scheduler, the last process) and start another.
-                fleet.kill(random.randrange(WORKERS))
-                fleet.processes.insert(0, fleet.processes.pop())
+                fleet.kill(random.randrange(len(fleet.processes)))
                 fleet.start(1, "worker")
-                fleet.processes.insert(0, fleet.processes.pop())
                 kills += 1
                 next_kill += kill_every_s
             time.sleep(0.5)
+        scheduler.stop()
         elapsed = time.monotonic() - started
         records = [runs.store.get(r) for r in run_ids]
     completed = sum(r is not None and r.state is RunState.COMPLETED for r in records)

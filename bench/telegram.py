@@ -144,10 +144,11 @@ def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes
         TELEGRAM_API_BASE_URL=settings.telegram_api_base_url,
         TELEGRAM_EDIT_INTERVAL_S=str(settings.telegram_edit_interval_s),
     )
-    command = [sys.executable, "-m", "workers.cli", "worker"]
+    commands = [[sys.executable, "-m", "workers.cli", "worker"]] * count
+    commands.append([sys.executable, "-m", "workers.cli", "scheduler"])
     return [
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(count)
+        for command in commands
     ]
 
 

@@ -10,7 +10,6 @@ from core.runs import queues
 
 if TYPE_CHECKING:
     from redis import Redis
-    from redis.asyncio import Redis as AsyncRedis
 
     from core.runs.record import RunRecord
 
@@ -51,7 +50,3 @@ def request_refresh(redis: Redis, record: RunRecord) -> bool:
         REFRESH_JOB, record.id, result_ttl=0, failure_ttl=3600, description=f"redraw {record.id}"
     )
     return True
-
-
-async def publish_async(redis: AsyncRedis, record: RunRecord) -> None:
-    await redis.xadd(keys.EVENTS, event_fields(record), maxlen=EVENTS_MAXLEN, approximate=True)  # type: ignore[arg-type]

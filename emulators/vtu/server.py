@@ -42,6 +42,12 @@ class _Server(ThreadingHTTPServer):
             else:
                 self._open.discard(connection)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up mid-request (a killed worker) is normal here, not an error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def close_connections(self) -> None:
         """Hang up idle keep-alive connections so their threads end with the server."""
         with self._open_lock:

@@ -83,12 +83,12 @@ def test_a_worker_killed_mid_run_is_replaced_within_a_minute_without_double_cred
     vtu.settings.time_scale = 60.0  # a heartbeat every two seconds per lecture
     env = child_env(settings)
     first = spawn(env, "worker", "--name", "doomed")
+    spawn(env, "scheduler")
     run_id = ctx.runs.submit(STUDENT, SMALL).run.id
     wait_until(lambda: vtu.stats(EMAIL).heartbeats >= 4, timeout=30)
     first.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
     spawn(env, "worker", "--name", "survivor")
-    spawn(env, "scheduler")
     wait_until(lambda: not ctx.runs.get(STUDENT, run_id).state.active, timeout=KILL_DEADLINE_S + 30)
     assert ctx.runs.get(STUDENT, run_id).state is RunState.COMPLETED
     assert time.monotonic() - killed_at < KILL_DEADLINE_S + 15  # resumed and finished the rest
@@ -103,6 +103,7 @@ def test_a_worker_killed_mid_run_is_replaced_within_a_minute_without_double_cred
 def test_cancel_stops_a_running_run_within_two_seconds(ctx, logged_in, vtu, settings, spawn):
     vtu.settings.time_scale = 30.0
     spawn(child_env(settings), "worker")
+    spawn(child_env(settings), "scheduler")
     run_id = ctx.runs.submit(STUDENT, SMALL).run.id
     wait_until(lambda: vtu.stats(EMAIL).heartbeats >= 3, timeout=30)
     ctx.runs.cancel(STUDENT, run_id)
@@ -128,6 +129,7 @@ def test_runs_survive_a_redis_restart(tmp_path, vtu, settings, spawn):
         ctx.vault.save_credentials(STUDENT, Credentials(EMAIL, PASSWORD))
         vtu.settings.time_scale = 60.0
         spawn(child_env(settings), "worker")
+        spawn(child_env(settings), "scheduler")
         run_id = ctx.runs.submit(STUDENT, SMALL).run.id
         wait_until(lambda: vtu.stats(EMAIL).heartbeats >= 4, timeout=30)
         time.sleep(1.2)  # appendfsync everysec
@@ -135,7 +137,6 @@ def test_runs_survive_a_redis_restart(tmp_path, vtu, settings, spawn):
         time.sleep(1.0)
         server.start()
         assert ctx.runs.get(STUDENT, run_id).state.active
-        spawn(child_env(settings), "scheduler")
         wait_until(lambda: not ctx.runs.get(STUDENT, run_id).state.active, timeout=90)
         assert ctx.runs.get(STUDENT, run_id).state is RunState.COMPLETED
         redis.close()
@@ -149,6 +150,7 @@ def test_no_secret_in_redis_logs_or_dashboard_after_a_full_run(
     vtu.settings.session_max_requests = 5  # several logins, several cookies
     env = child_env(settings, AUTOPILOT_DASHBOARD_PASSWORD="dash-pass-123")
     spawn(env, "worker")
+    spawn(env, "scheduler")
     run_id = ctx.runs.submit(STUDENT, SMALL).run.id
     wait_until(lambda: not ctx.runs.get(STUDENT, run_id).state.active, timeout=60)
     port = _free_port()

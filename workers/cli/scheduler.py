@@ -1,14 +1,22 @@
-"""`autopilot scheduler`: rq-scheduler for the project's periodic jobs (the watchdog)."""
+"""`autopilot scheduler`: periodic jobs (rq-scheduler) and RQ's delayed jobs, in one process.
+
+Runs re-schedule their next slice with `enqueue_in` and RQ schedules retries; RQ moves such
+jobs with its own scheduler, which usually lives inside a worker. Here it lives in this
+process instead, so a worker killed mid-job never takes the scheduling lock down with it.
+"""
 
 from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
 
+from redis import Redis
+from rq.scheduler import RQScheduler
+from rq.serializers import JSONSerializer
 from rq_scheduler import Scheduler
 
 from config import Settings
-from core.runs.queues import FAST_QUEUE, JSONJob, JSONQueue, queue
+from core.runs.queues import FAST_QUEUE, QUEUES, JSONJob, JSONQueue, queue
 from workers.cli.common import require_redis
 from workers.jobs import watchdog
 
@@ -18,9 +26,10 @@ WATCHDOG_JOB_ID = "autopilot-watchdog"
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "scheduler",
-        help="run periodic jobs (the watchdog that revives stalled runs)",
+        help="move delayed jobs (run slices, retries) and run periodic ones (the watchdog)",
         description="Runs rq-scheduler (REDIS_URL) with the project's periodic jobs, stored "
-        "as JSON like every other job.",
+        "as JSON like every other job, and moves RQ's delayed jobs to their queues when due. "
+        "Workers need one scheduler running.",
     )
     parser.add_argument(
         "--interval", type=float, default=1.0, help="seconds between checks (default 1)"
@@ -28,14 +37,33 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(handler=run)
 
 
-def make_scheduler(redis: object, interval: float = 1.0) -> Scheduler:
-    scheduler = Scheduler(
-        queue=queue(redis, FAST_QUEUE),  # type: ignore[arg-type]
-        connection=redis,
-        interval=interval,
-        job_class=JSONJob,
-        queue_class=JSONQueue,
-    )
+class ServiceScheduler(Scheduler):  # type: ignore[misc]
+    """rq-scheduler that also moves RQ's own delayed jobs (run slices, retries) when due."""
+
+    def __init__(self, redis: Redis, interval: float) -> None:
+        super().__init__(
+            queue=queue(redis, FAST_QUEUE),
+            connection=redis,
+            interval=interval,
+            job_class=JSONJob,
+            queue_class=JSONQueue,
+        )
+        self.delayed = RQScheduler(
+            QUEUES, connection=redis, interval=1, serializer=JSONSerializer, name=self.name
+        )
+
+    def enqueue_jobs(self) -> list[JSONJob]:
+        if self.delayed.acquire_locks():
+            self.delayed.enqueue_scheduled_jobs()
+        return super().enqueue_jobs()  # type: ignore[no-any-return]
+
+    def register_death(self) -> None:
+        self.delayed.release_locks()
+        super().register_death()
+
+
+def make_scheduler(redis: Redis, interval: float = 1.0) -> ServiceScheduler:
+    scheduler = ServiceScheduler(redis, interval)
     if WATCHDOG_JOB_ID in scheduler:
         scheduler.cancel(WATCHDOG_JOB_ID)
     scheduler.schedule(

@@ -25,9 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(
         "worker",
         help="process queued jobs (runs, login checks, course lists)",
-        description="Runs one RQ worker on the fast queue and the runs queue (REDIS_URL), "
-        "with RQ's scheduler for delayed slices and retries. Start several for more "
-        "throughput; they share the platform's rate limits through Redis.",
+        description="Runs one RQ worker on the fast queue and the runs queue (REDIS_URL). "
+        "Needs `autopilot scheduler` running for delayed slices and retries. Start several "
+        "for more throughput; they share the platform's rate limits through Redis.",
     )
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     parser.add_argument("--name", help="worker name shown in the dashboard")
@@ -50,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
             maintenance_interval=MAINTENANCE_S,
         )
         try:
-            worker.work(burst=args.burst, with_scheduler=True, logging_level=level)
+            # Delayed jobs are `autopilot scheduler`'s: a worker killed mid-job would otherwise
+            # hold RQ's scheduling lock for a minute.
+            worker.work(burst=args.burst, with_scheduler=False, logging_level=level)
             return 0
         except RedisConnectionError as exc:
             # Redis restarting: its append-only file keeps the queues; wait and carry on.
