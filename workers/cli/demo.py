@@ -480,4 +480,3 @@ def engine_only(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return code
-
