@@ -8,9 +8,12 @@ process instead, so a worker killed mid-job never takes the scheduling lock down
 from __future__ import annotations
 
 import argparse
+import logging
+import time
 from datetime import UTC, datetime
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 from rq_scheduler import Scheduler
@@ -21,6 +24,8 @@ from workers.cli.common import require_redis
 from workers.jobs import watchdog
 
 WATCHDOG_JOB_ID = "autopilot-watchdog"
+RECONNECT_S = 1.0
+log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -79,5 +84,12 @@ def make_scheduler(redis: Redis, interval: float = 1.0) -> ServiceScheduler:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    make_scheduler(require_redis(settings), args.interval).run()
-    return 0
+    redis = require_redis(settings)
+    while True:
+        try:
+            make_scheduler(redis, args.interval).run()
+            return 0
+        except RedisConnectionError as exc:
+            # Redis restarting: its append-only file keeps the schedule; wait and carry on.
+            log.warning("lost Redis (%s); reconnecting in %s s", exc, RECONNECT_S)
+            time.sleep(RECONNECT_S)
