@@ -25,7 +25,7 @@ from redis import Redis
 from bench.jobs import LATENCY_KEY
 from bench.processes import Fleet
 from bench.stand_ins import StandIn, vtu_stand_in
-from config import Settings
+from config import Settings, child_environment
 from core.embedded_redis import EmbeddedRedis
 from core.runs import Runs, RunState
 from core.runs.queues import FAST_QUEUE, RUNS_QUEUE, queue
@@ -46,15 +46,7 @@ def service(base_url: str, **settings: Any) -> Iterator[tuple[Settings, Redis, R
         )
         redis = Redis.from_url(url)
         vault = Vault(redis, SecretBox(config.secret_keys))
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "REDIS_URL": url,
-            "VTU_BASE_URL": base_url,
-            "AUTOPILOT_SECRET_KEYS": config.secret_keys[0],
-            "VTU_RATE_LIMIT": str(config.vtu_rate_limit),
-            "VTU_GLOBAL_RATE_LIMIT": str(config.vtu_global_rate_limit),
-            "AUTOPILOT_MAX_ACTIVE_RUNS": str(config.max_active_runs),
-        }
+        env = child_environment(config, os.environ)
         log_dir = os.environ.get("BENCH_LOG_DIR")
         fleet = Fleet(env, Path(log_dir or tmp), verbosity=("-v",) if log_dir else ())
         try:

@@ -30,7 +30,7 @@ from pathlib import Path
 from redis import Redis
 
 from bot.telegram import build_application, serve_polling
-from config import Settings
+from config import Settings, child_environment
 from core.conversation import CoursePicker, PickedCourse
 from core.embedded_redis import EmbeddedRedis
 from core.runs import Runs
@@ -133,17 +133,7 @@ def prepare(redis: Redis, settings: Settings, users: list[int]) -> None:
 
 
 def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes]]:
-    env = dict(os.environ)
-    env.update(
-        REDIS_URL=settings.redis_url or "",
-        AUTOPILOT_SECRET_KEYS=",".join(settings.secret_keys),
-        VTU_BASE_URL=settings.vtu_base_url,
-        VTU_RATE_LIMIT=str(settings.vtu_rate_limit),
-        VTU_GLOBAL_RATE_LIMIT=str(settings.vtu_global_rate_limit),
-        TELEGRAM_BOT_TOKEN=settings.telegram_bot_token or "",
-        TELEGRAM_API_BASE_URL=settings.telegram_api_base_url,
-        TELEGRAM_EDIT_INTERVAL_S=str(settings.telegram_edit_interval_s),
-    )
+    env = child_environment(settings, os.environ)
     commands = [[sys.executable, "-m", "workers.cli", "worker"]] * count
     commands.append([sys.executable, "-m", "workers.cli", "scheduler"])
     return [

@@ -75,6 +75,16 @@ class Settings:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be at least 1")
 
+    def to_env(self) -> dict[str, str]:
+        """These settings as the environment variables that would produce them."""
+        env = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or value == ():
+                continue
+            env[_ENV_NAMES[f.name]] = ",".join(value) if isinstance(value, tuple) else str(value)
+        return env
+
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
@@ -99,6 +109,14 @@ class Settings:
             else:
                 kwargs[f.name] = raw.rstrip("/") if f.name.endswith("base_url") else raw
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def child_environment(settings: Settings, base: Mapping[str, str]) -> dict[str, str]:
+    """`base` (usually os.environ) with every setting replaced by `settings`', for a child
+    process that must see exactly these settings and nothing of the machine's."""
+    env = {name: value for name, value in base.items() if name not in _ENV_NAMES.values()}
+    env.update(settings.to_env())
+    return env
 
 
 _ENV_NAMES = {

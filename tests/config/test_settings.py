@@ -1,6 +1,6 @@
 import pytest
 
-from config import ConfigError, Settings
+from config import ConfigError, Settings, child_environment
 
 
 def test_defaults_are_the_contract():
@@ -58,3 +58,16 @@ def test_env_file_is_read_and_environment_wins(tmp_path):
     settings = Settings.from_env({"VTU_RATE_LIMIT": "4"}, env_file=env_file)
     assert settings.vtu_rate_limit == 4
     assert settings.vtu_base_url == "http://127.0.0.1:1/api/v1"
+
+
+def test_settings_round_trip_through_the_environment_of_a_child():
+    settings = Settings.from_env(
+        {
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "AUTOPILOT_SECRET_KEYS": "a,b",
+            "VTU_RATE_LIMIT": "3",
+        }
+    )
+    env = child_environment(settings, {"PATH": "/bin", "VTU_BASE_URL": "http://elsewhere/api"})
+    assert env["PATH"] == "/bin"
+    assert Settings.from_env(env) == settings

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import redis as redis_lib
 
+from config import child_environment
 from core.embedded_redis import EmbeddedRedis
 from core.runs import RunState
 from core.vtu import Credentials
@@ -25,16 +26,7 @@ KILL_DEADLINE_S = 60
 
 
 def child_env(settings, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VTU_", "AUTOPILOT_"))}
-    env.update(
-        REDIS_URL=settings.redis_url,
-        VTU_BASE_URL=settings.vtu_base_url,
-        AUTOPILOT_SECRET_KEYS=",".join(settings.secret_keys),
-        VTU_RATE_LIMIT=str(settings.vtu_rate_limit),
-        VTU_GLOBAL_RATE_LIMIT=str(settings.vtu_global_rate_limit),
-        **extra,
-    )
-    return env
+    return {**child_environment(settings, os.environ), **extra}
 
 
 @pytest.fixture

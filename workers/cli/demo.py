@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from redis import Redis
 
+import config
 from config import Settings
 from core.conversation import texts
 from core.embedded_redis import EmbeddedRedis
@@ -264,19 +265,7 @@ class Children:
 
 def child_environment(settings: Settings) -> dict[str, str]:
     """This environment with the demo's settings; no setting of the machine's leaks in."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VTU_"))}
-    env.update(
-        REDIS_URL=settings.redis_url or "",
-        AUTOPILOT_SECRET_KEYS=",".join(settings.secret_keys),
-        VTU_BASE_URL=settings.vtu_base_url,
-        VTU_RATE_LIMIT=str(settings.vtu_rate_limit),
-        VTU_GLOBAL_RATE_LIMIT=str(settings.vtu_global_rate_limit),
-        TELEGRAM_BOT_TOKEN=settings.telegram_bot_token or "",
-        TELEGRAM_API_BASE_URL=settings.telegram_api_base_url,
-        TELEGRAM_EDIT_INTERVAL_S=str(settings.telegram_edit_interval_s),
-        PTB_TIMEDELTA="true",
-    )
-    return env
+    return {**config.child_environment(settings, os.environ), "PTB_TIMEDELTA": "true"}
 
 
 @contextlib.contextmanager
