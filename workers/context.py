@@ -19,7 +19,7 @@ from rq.job import get_current_job
 
 from config import Settings
 from core.runs import Runs
-from core.runs.queues import RUNS_QUEUE
+from core.runs.queues import RUNS_QUEUE, queue
 from core.runs.store import RunStore
 from core.vault import SecretBox, Vault
 from core.vtu.client import DEFAULT_TIMEOUT
@@ -74,7 +74,7 @@ class WorkerContext:
         """Wait in place only while no other job is queued for this worker."""
         now = time.monotonic()
         if now - self._backlog_checked > 0.2:
-            self._backlog = bool(self.redis.llen(f"rq:queue:{RUNS_QUEUE}"))
+            self._backlog = bool(queue(self.redis, RUNS_QUEUE).count)
             self._backlog_checked = now
         return 0.0 if self._backlog else PATIENCE_S
 

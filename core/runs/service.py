@@ -25,17 +25,6 @@ if TYPE_CHECKING:
     from core.vault import Vault
 
 
-def _refusal(reason: str, settings: Settings) -> RunError:
-    if reason == "no-login":
-        return NotLoggedIn("Log in first with /login; then start a run.")
-    if reason == "student-capacity":
-        return RunError(
-            f"You already have {settings.max_runs_per_student} runs going; "
-            "start more when one finishes."
-        )
-    return RunError("AutoPilot is at capacity right now; try again in a while.")
-
-
 class RunError(Exception):
     """A request about runs that cannot be done; `message` is for the student."""
 
@@ -45,11 +34,22 @@ class RunError(Exception):
 
 
 class NotLoggedIn(RunError):
-    pass
+    """The student has no platform login stored."""
 
 
 class RunNotFound(RunError):
-    pass
+    """No run with that id, or not this student's: the two look the same on purpose."""
+
+
+def _refusal(reason: str, settings: Settings) -> RunError:
+    if reason == "no-login":
+        return NotLoggedIn("Log in first with /login; then start a run.")
+    if reason == "student-capacity":
+        return RunError(
+            f"You already have {settings.max_runs_per_student} runs going; "
+            "start more when one finishes."
+        )
+    return RunError("AutoPilot is at capacity right now; try again in a while.")
 
 
 @dataclass(frozen=True)
