@@ -16,20 +16,18 @@ clock, shared with this process), peak messages per chat per second, 429s receiv
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from redis import Redis
 
-from bot.telegram import build_application, serve_polling
+from bot.telegram import build_application, polling_in_thread
 from config import Settings, child_environment
 from core.conversation import CoursePicker, PickedCourse
 from core.embedded_redis import EmbeddedRedis
@@ -81,21 +79,22 @@ def run(args: argparse.Namespace, data: Path) -> str:
         redis = Redis.from_url(redis_url)
         prepare(redis, settings, users)
         workers = start_workers(settings, args.workers)
-        stop, thread = start_bot(settings, redis)
         try:
-            sent = send_spread(telegram, users, "/run", args.window * 2)
-            telegram.wait_for(
-                lambda: all(len(telegram.bot_messages(u)) >= 2 for u in users), timeout=120
-            )
-            run_latency = first_answers(telegram, sent)
-            runs = Runs(redis, Vault(redis, SecretBox(settings.secret_keys)), settings)
-            active = sum(r.state.active for u in users for r in runs.status(f"telegram:{u}"))
-            status_sent = send_spread(telegram, users, "/status", args.window)
-            time.sleep(3.0)
-            status_latency = first_answers(telegram, status_sent)
-            active_after = sum(r.state.active for u in users for r in runs.status(f"telegram:{u}"))
+            with polling_in_thread(build_application(settings, redis)):
+                sent = send_spread(telegram, users, "/run", args.window * 2)
+                telegram.wait_for(
+                    lambda: all(len(telegram.bot_messages(u)) >= 2 for u in users), timeout=120
+                )
+                run_latency = first_answers(telegram, sent)
+                runs = Runs(redis, Vault(redis, SecretBox(settings.secret_keys)), settings)
+                active = sum(r.state.active for u in users for r in runs.status(f"telegram:{u}"))
+                status_sent = send_spread(telegram, users, "/status", args.window)
+                time.sleep(3.0)
+                status_latency = first_answers(telegram, status_sent)
+                active_after = sum(
+                    r.state.active for u in users for r in runs.status(f"telegram:{u}")
+                )
         finally:
-            stop_bot(stop, thread)
             for worker in workers:
                 worker.terminate()
             for worker in workers:
@@ -140,23 +139,6 @@ def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for command in commands
     ]
-
-
-def start_bot(settings: Settings, redis: Redis) -> tuple[asyncio.Event, threading.Thread]:
-    application = build_application(settings, redis)
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(serve_polling(application, stop),), daemon=True
-    )
-    thread.start()
-    thread.loop = loop  # type: ignore[attr-defined]
-    return stop, thread
-
-
-def stop_bot(stop: asyncio.Event, thread: threading.Thread) -> None:
-    thread.loop.call_soon_threadsafe(stop.set)  # type: ignore[attr-defined]
-    thread.join(15)
 
 
 def send_spread(

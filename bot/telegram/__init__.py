@@ -1,5 +1,5 @@
 """The Telegram bot: a thin adapter from chat updates to `core` calls and back."""
 
-from bot.telegram.app import build_application, serve_polling
+from bot.telegram.app import build_application, polling_in_thread, serve_polling
 
-__all__ = ["build_application", "serve_polling"]
+__all__ = ["build_application", "polling_in_thread", "serve_polling"]

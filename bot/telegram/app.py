@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from telegram import BotCommand, Update
@@ -100,6 +103,32 @@ async def _announce_commands(application: Application) -> None:  # type: ignore[
 async def _close(application: Application) -> None:  # type: ignore[type-arg]
     services: BotServices = application.bot_data["services"]
     await services.async_redis.aclose()
+
+
+@contextlib.contextmanager
+def polling_in_thread(
+    application: Application,  # type: ignore[type-arg]
+    name: str = "telegram-bot",
+    stop_timeout_s: float = 10.0,
+) -> Iterator[threading.Thread]:
+    """The bot long-polling from a thread with its own event loop, for as long as the block
+    runs (tests, benchmarks, the demo); stopped and joined on the way out."""
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(
+        target=loop.run_until_complete,
+        args=(serve_polling(application, stop),),
+        name=name,
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield thread
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(stop_timeout_s)
+        if not thread.is_alive():
+            loop.close()
 
 
 async def serve_polling(application: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot.telegram import build_application, serve_polling
+from bot.telegram import build_application, polling_in_thread
 from config import Settings
 from core.vault import new_key
 from emulators.telegram import ChatMessage, TelegramEmulator
@@ -49,17 +47,8 @@ def settings(redis_url: str, vtu, telegram: TelegramEmulator) -> Settings:  # no
 @pytest.fixture
 def bot(settings: Settings, redis, ctx) -> Iterator[None]:  # noqa: F811
     """The bot long-polling the stand-in from a thread of its own."""
-    application = build_application(settings, redis)
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(serve_polling(application, stop),), daemon=True
-    )
-    thread.start()
-    yield
-    loop.call_soon_threadsafe(stop.set)
-    thread.join(10)
-    loop.close()
+    with polling_in_thread(build_application(settings, redis)) as thread:
+        yield
     assert not thread.is_alive()
 
 

@@ -74,9 +74,7 @@ def test_updates_arrive_by_webhook_and_get_answers(
     assert telegram.world.webhook is None  # removed on the way out
 
 
-def test_a_wrong_secret_token_is_refused(
-    telegram: TelegramEmulator, webhook_bot, webhook_url: str
-):
+def test_a_wrong_secret_token_is_refused(telegram: TelegramEmulator, webhook_bot, webhook_url: str):
     update = {
         "update_id": 999,
         "message": {

@@ -42,7 +42,7 @@ from emulators.vtu import Catalog, EmulatorSettings, Student, VTUEmulator, seed_
 from workers.cli.complete import complete
 
 if TYPE_CHECKING:
-    from telegram.ext import Application
+    pass
 
 T = TypeVar("T")
 
@@ -268,28 +268,11 @@ def child_environment(settings: Settings) -> dict[str, str]:
     return {**config.child_environment(settings, os.environ), "PTB_TIMEDELTA": "true"}
 
 
-@contextlib.contextmanager
-def bot_running(settings: Settings, redis: Redis) -> Iterator[None]:
+def bot_running(settings: Settings, redis: Redis) -> contextlib.AbstractContextManager[object]:
     """The real bot long-polling the stand-in from a thread with its own event loop."""
-    from bot.telegram import build_application, serve_polling
+    from bot.telegram import build_application, polling_in_thread
 
-    application: Application = build_application(settings, redis)  # type: ignore[type-arg]
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    thread = threading.Thread(
-        target=loop.run_until_complete,
-        args=(serve_polling(application, stop),),
-        name="demo-bot",
-        daemon=True,
-    )
-    thread.start()
-    try:
-        yield
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(STOP_TIMEOUT_S)
-        if not thread.is_alive():
-            loop.close()
+    return polling_in_thread(build_application(settings, redis), "demo-bot", STOP_TIMEOUT_S)
 
 
 # ------------------------------------------------------------------------------ the student
