@@ -100,13 +100,12 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
         may_probe=shared_model is not None or _probe_turn(ctx, record.id),
     )
     outcome = await run.run(until=time.time() + SLICE_S, refresh=record.total == 0)
-    if run.model.known:
+    if run.model.known and run.model != shared_model:
         ctx.redis.set(keys.CREDIT_MODEL, json.dumps(run.model.to_json()), ex=MODEL_TTL_S)
     if client.session != session:
         ctx.vault.save_session(record.student, client.session)
     skipped = [f"{title} ({reason})" for title, reason in outcome.skipped]
-    ctx.store.update(record.id, skipped_titles=skipped)
-    _save_progress(ctx, record, outcome.progress)
+    _save_progress(ctx, record, outcome.progress, skipped_titles=skipped)
     if outcome.finished:
         if ctx.store.finish(record.id, RunState.COMPLETED, generation=record.generation):
             publish(ctx.redis, _reload(ctx, record))
@@ -136,7 +135,9 @@ def _probe_turn(ctx: context.WorkerContext, run_id: str) -> bool:
     return bool(ctx.redis.get(keys.PROBE_LOCK) == run_id.encode())
 
 
-def _save_progress(ctx: context.WorkerContext, record: RunRecord, progress: Progress) -> None:
+def _save_progress(
+    ctx: context.WorkerContext, record: RunRecord, progress: Progress, **more: object
+) -> None:
     ctx.store.update(
         record.id,
         course_title=progress.course,
@@ -145,6 +146,7 @@ def _save_progress(ctx: context.WorkerContext, record: RunRecord, progress: Prog
         skipped=progress.skipped,
         current=progress.current,
         eta_s=progress.eta_s,
+        **more,
     )
     if (progress.done, progress.total) != (record.done, record.total):
         record.done, record.total = progress.done, progress.total
