@@ -47,6 +47,7 @@ async def take_email(update: Update, context: BotContext) -> int:
         await say(context, chat.id, texts.BAD_EMAIL)
         return LoginState.EMAIL
     context.user_data["email"] = email
+    await try_delete(context, chat.id, message.message_id)  # no login in the chat history
     _prompt(context, chat.id, texts.ASK_PASSWORD)
     return LoginState.PASSWORD
 

@@ -92,6 +92,12 @@ COMMANDS = (
 )
 
 
+def mask_email(email: str) -> str:
+    """Enough of an email for the student to recognise it, not enough to read it back."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
 def looks_like_email(text: str) -> bool:
     local, at, domain = text.partition("@")
     return bool(at and local and "." in domain and len(text) <= MAX_EMAIL_CHARS and " " not in text)

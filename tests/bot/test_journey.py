@@ -17,13 +17,16 @@ def test_login_courses_run_to_completion(
 ):
     telegram.send_text(STUDENT_USER, "/login")
     telegram.wait_for(says("VTU email"), chat_id=CHAT)
-    telegram.send_text(STUDENT_USER, EMAIL)
+    email_message = telegram.send_text(STUDENT_USER, EMAIL)
     telegram.wait_for(says("password"), chat_id=CHAT)
     password_message = telegram.send_text(STUDENT_USER, PASSWORD)
     telegram.wait_for(says("Checking"), chat_id=CHAT)
     drain(lambda: "Logged in" in (telegram.last_bot_message(CHAT).text or ""))
     chat = telegram.chat(CHAT)
-    assert next(m for m in chat if m.message_id == password_message["message_id"]).deleted
+    for sent in (email_message, password_message):  # no login left in the chat history
+        assert next(m for m in chat if m.message_id == sent["message_id"]).deleted
+    visible = " ".join(m.text or "" for m in chat if not m.deleted)
+    assert EMAIL not in visible and PASSWORD not in visible
 
     telegram.send_text(STUDENT_USER, "/courses")
     telegram.wait_for(says("Fetching"), chat_id=CHAT)

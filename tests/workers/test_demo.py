@@ -13,7 +13,7 @@ def test_demo_plays_the_student_through_to_a_completed_run(monkeypatch, capsys):
     assert main(["demo", "--timeout", "60"]) == 0
     out = capsys.readouterr().out
     assert "you: /start" in out and "you: /run" in out
-    assert "Logged in as student1@vtu.test" in out
+    assert "Logged in as s•••@vtu.test" in out
     assert "(the bot deleted your message)" in out
     assert "pass-1-word" not in out  # the password is shown masked
     progress = out[out.index("⏳ Queued") :]

@@ -41,7 +41,8 @@ def check_login(student: str, chat_id: int, message_id: int) -> str:
     ctx.vault.save_credentials(student, credentials)
     ctx.vault.save_session(student, client.session)
     ctx.vault.forget(pending)
-    return _answer(ctx, chat_id, message_id, texts.LOGIN_OK.format(email=credentials.email))
+    email = texts.mask_email(credentials.email)
+    return _answer(ctx, chat_id, message_id, texts.LOGIN_OK.format(email=email))
 
 
 def list_courses(student: str, chat_id: int, message_id: int) -> str:
@@ -77,11 +78,14 @@ def _answer(
     text: str,
     keyboard: texts.Keyboard | None = None,
 ) -> str:
+    """Edit the waiting message; returns whether that worked (never the text: it is the
+    job's result, and RQ may log or keep results)."""
     sender = telegram_sender(ctx)
     if sender is None:
-        return text
+        return "no chat to answer"
     try:
         ctx.run(sender.edit(chat_id, message_id, text, keyboard))
     except (TelegramError, OverMessageBudget) as exc:
         log.warning("could not answer in chat %s: %s", chat_id, exc)
-    return text
+        return "not answered"
+    return "answered"
