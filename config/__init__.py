@@ -1,5 +1,5 @@
 """Settings of VTU AutoPilot, read from the environment (see `config.settings`)."""
 
-from config.settings import ConfigError, Settings, child_environment, env_name
+from config.settings import ConfigError, Settings, child_environment
 
-__all__ = ["ConfigError", "Settings", "child_environment", "env_name"]
+__all__ = ["ConfigError", "Settings", "child_environment"]

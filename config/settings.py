@@ -147,11 +147,6 @@ _URL_SCHEMES = {
 }
 
 
-def env_name(setting: str) -> str:
-    """The environment variable behind a `Settings` field, for messages."""
-    return _ENV_NAMES[setting]
-
-
 def _check_url(env: str, value: str, schemes: tuple[str, ...]) -> None:
     parsed = urlparse(value)
     if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):

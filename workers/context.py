@@ -36,7 +36,6 @@ class WorkerContext:
     redis: Redis
     vault: Vault
     runs: Runs
-    store: RunStore
     _runner: asyncio.Runner = field(default_factory=asyncio.Runner)
     _async_redis: AsyncRedis | None = None
     _http: httpx.AsyncClient | None = None
@@ -51,8 +50,11 @@ class WorkerContext:
             redis=redis,
             vault=vault,
             runs=Runs(redis, vault, settings),
-            store=RunStore(redis),
         )
+
+    @property
+    def store(self) -> RunStore:
+        return self.runs.store
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self._runner.run(coroutine)

@@ -1,6 +1,6 @@
 """The course-completion engine: learns the platform's crediting and paces heartbeats."""
 
-from core.engine.checkpoint import Checkpoint, MemoryCheckpoint, RedisCheckpoint
+from core.engine.checkpoint import Checkpoint, MemoryCheckpoint, RedisCheckpoint, Saved
 from core.engine.ledger import LectureLedger, LectureStatus
 from core.engine.pacing import CreditModel
 from core.engine.progress import Progress, format_duration, progress_bar, render_line
@@ -16,6 +16,7 @@ __all__ = [
     "Progress",
     "RedisCheckpoint",
     "RunOutcome",
+    "Saved",
     "format_duration",
     "progress_bar",
     "render_line",

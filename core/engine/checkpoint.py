@@ -7,6 +7,7 @@ lecture's progress from the platform instead of trusting or repeating the heartb
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from core.engine.ledger import LectureLedger
@@ -20,14 +21,23 @@ _MODEL_FIELD = "model"
 _TITLE_FIELD = "title"
 
 
+@dataclass
+class Saved:
+    """What a checkpoint holds: the course title, each lecture's ledger, the credit model."""
+
+    title: str | None = None
+    ledgers: dict[int, LectureLedger] = field(default_factory=dict)
+    model: CreditModel | None = None
+
+
 class Checkpoint(Protocol):
-    async def load(self) -> tuple[dict[int, LectureLedger], CreditModel | None]: ...
+    async def load(self) -> Saved: ...
 
     async def save(
         self, ledgers: list[LectureLedger], model: CreditModel | None = None
     ) -> None: ...
 
-    async def clear(self) -> None: ...
+    async def save_title(self, title: str) -> None: ...
 
 
 class MemoryCheckpoint:
@@ -38,26 +48,21 @@ class MemoryCheckpoint:
         self._model: dict[str, object] | None = None
         self._title: str | None = None
 
-    async def title(self) -> str | None:
-        return self._title
-
     async def save_title(self, title: str) -> None:
         self._title = title
 
-    async def load(self) -> tuple[dict[int, LectureLedger], CreditModel | None]:
-        ledgers = {i: LectureLedger.from_json(dict(d)) for i, d in self._ledgers.items()}
-        return ledgers, CreditModel.from_json(dict(self._model)) if self._model else None
+    async def load(self) -> Saved:
+        return Saved(
+            title=self._title,
+            ledgers={i: LectureLedger.from_json(dict(d)) for i, d in self._ledgers.items()},
+            model=CreditModel.from_json(dict(self._model)) if self._model else None,
+        )
 
     async def save(self, ledgers: list[LectureLedger], model: CreditModel | None = None) -> None:
         for ledger in ledgers:
             self._ledgers[ledger.id] = ledger.to_json()
         if model is not None:
             self._model = model.to_json()
-
-    async def clear(self) -> None:
-        self._ledgers.clear()
-        self._model = None
-        self._title = None
 
 
 class RedisCheckpoint:
@@ -68,28 +73,22 @@ class RedisCheckpoint:
         self.key = CHECKPOINT_PREFIX + key
         self.ttl_s = ttl_s
 
-    async def title(self) -> str | None:
-        value = await self.redis.hget(self.key, _TITLE_FIELD)
-        return json.loads(value) if value else None
-
     async def save_title(self, title: str) -> None:
         await self.redis.hset(self.key, _TITLE_FIELD, json.dumps(title))
 
-    async def load(self) -> tuple[dict[int, LectureLedger], CreditModel | None]:
-        raw = await self.redis.hgetall(self.key)
-        ledgers: dict[int, LectureLedger] = {}
-        model = None
-        for field, value in raw.items():
-            name = field.decode() if isinstance(field, bytes) else field
+    async def load(self) -> Saved:
+        saved = Saved()
+        for raw_name, value in (await self.redis.hgetall(self.key)).items():
+            name = raw_name.decode() if isinstance(raw_name, bytes) else raw_name
             data = json.loads(value)
             if name == _TITLE_FIELD:
-                continue
-            if name == _MODEL_FIELD:
-                model = CreditModel.from_json(data)
+                saved.title = data
+            elif name == _MODEL_FIELD:
+                saved.model = CreditModel.from_json(data)
             else:
                 ledger = LectureLedger.from_json(data)
-                ledgers[ledger.id] = ledger
-        return ledgers, model
+                saved.ledgers[ledger.id] = ledger
+        return saved
 
     async def save(self, ledgers: list[LectureLedger], model: CreditModel | None = None) -> None:
         mapping = {str(ledger.id): json.dumps(ledger.to_json()) for ledger in ledgers}
@@ -101,6 +100,3 @@ class RedisCheckpoint:
             pipe.hset(self.key, mapping=mapping)
             pipe.expire(self.key, self.ttl_s)
             await pipe.execute()
-
-    async def clear(self) -> None:
-        await self.redis.delete(self.key)

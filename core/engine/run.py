@@ -156,21 +156,21 @@ class CourseRun:
         )
 
     async def _prepare(self, refresh: bool) -> None:
-        saved, model = await self.checkpoint.load()
+        saved = await self.checkpoint.load()
+        model = saved.model
         if model is None or (not model.known and self.known_model is not None):
             model = self.known_model
         self.model = model or CreditModel()
-        title = None if refresh else await self.checkpoint.title()
-        if title is not None and saved:
-            self.title = title
-            self.ledgers = dict(sorted(saved.items()))
+        if not refresh and saved.title is not None and saved.ledgers:
+            self.title = saved.title
+            self.ledgers = dict(sorted(saved.ledgers.items()))
         else:
             course = await self.client.course(self.slug)
             self.title = course.title
             await self.checkpoint.save_title(course.title)
             self.ledgers = {}
             for ref in course.lectures:
-                ledger = saved.get(ref.id) or LectureLedger(id=ref.id, title=ref.title)
+                ledger = saved.ledgers.get(ref.id) or LectureLedger(id=ref.id, title=ref.title)
                 if ref.is_completed and not ledger.finished:
                     ledger.status = LectureStatus.DONE
                 self.ledgers[ref.id] = ledger

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from config import Settings
@@ -51,7 +51,6 @@ class Child:
     command: list[str]
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
-    restarts: int = field(default=0)
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.command, env=self.env)
@@ -133,7 +132,6 @@ def _supervise(children: list[Child]) -> None:
                         file=sys.stderr,
                     )
                     time.sleep(RESTART_DELAY_S)
-                    child.restarts += 1
                     child.start()
     except KeyboardInterrupt:
         pass
