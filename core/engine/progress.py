@@ -10,7 +10,13 @@ BAR_WIDTH = 20
 
 @dataclass(frozen=True)
 class Progress:
-    """Lectures `done` of `total` (lectures without video count as `skipped`, not done)."""
+    """Lectures `done` of `total` (lectures without video count as `skipped`, not done).
+
+    `credited_s` of `needed_s` is the watch time the platform has credited of what the course's
+    playable lectures need (seconds); `resumed_s` is what was already credited when this run
+    started. `stuck` is empty while the run progresses, else one plain sentence: what the
+    platform answered and what the run does next.
+    """
 
     course: str
     done: int
@@ -20,6 +26,10 @@ class Progress:
     eta_s: float | None = None
     heartbeats: int = 0
     finished: bool = False
+    credited_s: float = 0.0
+    needed_s: float = 0.0
+    resumed_s: float = 0.0
+    stuck: str = ""
 
     @property
     def fraction(self) -> float:
