@@ -127,8 +127,9 @@ class VTUClient:
 
     async def lecture(self, slug: str, lecture_id: int) -> Lecture:
         """A lecture's detail; opening it is what starts the platform's watch clock."""
-        data, sent_at = await self._call("GET", f"/student/my-courses/{slug}/lectures/{lecture_id}")
-        return replace(parsing.lecture(data), sent_at=sent_at)
+        path = f"/student/my-courses/{slug}/lectures/{lecture_id}"
+        data, sent_at = await self._call("GET", path)
+        return replace(parsing.lecture(data), sent_at=sent_at, received_at=time.time())
 
     async def send_progress(
         self, slug: str, lecture_id: int, *, position_s: int, duration_s: int, watched_s: int
@@ -141,7 +142,7 @@ class VTUClient:
         }
         path = f"/student/my-courses/{slug}/lectures/{lecture_id}/progress"
         data, sent_at = await self._call("POST", path, body)
-        return replace(parsing.progress_ack(data), sent_at=sent_at)
+        return replace(parsing.progress_ack(data), sent_at=sent_at, received_at=time.time())
 
     async def _call(
         self, method: str, path: str, body: dict[str, Any] | None = None

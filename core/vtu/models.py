@@ -42,8 +42,9 @@ class Course:
 
 @dataclass(frozen=True)
 class Lecture:
-    """One lecture's detail. `duration_s` is None when it has no video to watch; `sent_at` is
-    when (wall clock) the answered request left, i.e. when the platform's clock started."""
+    """One lecture's detail. `duration_s` is None when it has no video to watch. The platform
+    touched the lecture (started its clock) between `sent_at`, when the answered request left,
+    and `received_at`, when its answer arrived (wall clock)."""
 
     id: int
     title: str
@@ -52,12 +53,15 @@ class Lecture:
     is_completed: bool
     is_locked: bool
     sent_at: float = 0.0
+    received_at: float = 0.0
 
 
 @dataclass(frozen=True)
 class ProgressAck:
-    """The platform's answer to one watch-progress heartbeat sent at `sent_at` (wall clock)."""
+    """The platform's answer to one watch-progress heartbeat: the platform handled it between
+    `sent_at` and `received_at` (wall clock)."""
 
     percent: int
     is_completed: bool
     sent_at: float = 0.0
+    received_at: float = 0.0
