@@ -39,3 +39,19 @@ def lease(run_id: str) -> str:
 
 def student_budget(student: str) -> str:
     return f"{PREFIX}budget:student:{student}"
+
+
+def picker_courses(student: str) -> str:
+    """The student's enrolled courses as last listed (the picker's buttons index into it)."""
+    return f"{PREFIX}picker:courses:{student}"
+
+
+def picker_picked(student: str) -> str:
+    """Set of the picker's selected indexes."""
+    return f"{PREFIX}picker:picked:{student}"
+
+
+def pending_login(student: str) -> str:
+    """The vault id holding `student`'s not-yet-checked credentials, so a typo never
+    replaces a good login."""
+    return student + ":pending-login"

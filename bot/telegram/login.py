@@ -1,4 +1,5 @@
-"""/login: email, then password (deleted at once), then a background check on the platform."""
+"""/login on Telegram: email, then password (both deleted at once), then the conversation
+in core validates, stores the login encrypted and queues its check."""
 
 from __future__ import annotations
 
@@ -8,17 +9,13 @@ from typing import TYPE_CHECKING
 from telegram.ext import ConversationHandler
 
 from bot.telegram.replies import say, try_delete
-from bot.telegram.services import student_id
+from bot.telegram.services import port_and_student
 from core.conversation import texts
-from core.conversation.login import pending_login
-from core.vtu import Credentials
 
 if TYPE_CHECKING:
     from telegram import Update
 
     from bot.telegram.services import BotContext
-
-CHECK_LOGIN = "workers.jobs.account.check_login"
 
 
 class LoginState(IntEnum):
@@ -28,54 +25,46 @@ class LoginState(IntEnum):
 
 async def ask_email(update: Update, context: BotContext) -> int:
     """Start a login in a private chat; refuse (and delete the message) anywhere else."""
-    chat, message = update.effective_chat, update.effective_message
-    assert chat is not None and message is not None
-    if chat.type != chat.PRIVATE:
-        await try_delete(context, chat.id, message.message_id)
-        await say(context, chat.id, texts.LOGIN_PRIVATE_ONLY)
+    message = update.effective_message
+    assert message is not None
+    port, _ = port_and_student(update, context)
+    if not port.private:
+        await try_delete(context, message.chat_id, message.message_id)
+    if not await context.conversation.may_log_in(port):
         return ConversationHandler.END
-    _prompt(context, chat.id, texts.ASK_EMAIL)
+    _prompt(context, message.chat_id, texts.ASK_EMAIL)
     return LoginState.EMAIL
 
 
 async def take_email(update: Update, context: BotContext) -> int:
-    """Keep a well-formed email in memory and ask for the password."""
-    chat, message = update.effective_chat, update.effective_message
-    assert chat is not None and message is not None and context.user_data is not None
-    email = (message.text or "").strip()
-    if not texts.looks_like_email(email):
-        await say(context, chat.id, texts.BAD_EMAIL)
+    """Keep a well-formed email in memory and ask for the password. Every message of this
+    step is deleted: an email is part of the login, and a refused one may be the password."""
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    checked = context.conversation.check_email(message.text or "")
+    deleted = await try_delete(context, message.chat_id, message.message_id)
+    if checked.refusal:
+        await say(context, message.chat_id, checked.refusal if deleted else texts.BAD_EMAIL)
         return LoginState.EMAIL
-    context.user_data["email"] = email
-    await try_delete(context, chat.id, message.message_id)  # no login in the chat history
-    _prompt(context, chat.id, texts.ASK_PASSWORD)
+    context.user_data["email"] = checked.email
+    _prompt(context, message.chat_id, texts.ASK_PASSWORD)
     return LoginState.PASSWORD
 
 
 async def take_password(update: Update, context: BotContext) -> int:
-    """Delete the password message, store the login encrypted, and queue its check."""
-    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
-    assert chat is not None and message is not None and user is not None
-    assert context.user_data is not None
-    deleted = await try_delete(context, chat.id, message.message_id)
-    if not deleted:
-        await say(context, chat.id, texts.PASSWORD_NOT_DELETED)
+    """Delete the password message, then hand the login to the conversation."""
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    port, student = port_and_student(update, context)
+    if not await try_delete(context, message.chat_id, message.message_id):
+        await port.reply(texts.PASSWORD_NOT_DELETED.format(how=port.limits.delete_hint))
     password = message.text or ""
-    if not password.strip() or len(password) > texts.MAX_PASSWORD_CHARS:
-        await say(context, chat.id, texts.BAD_PASSWORD)
+    problem = context.conversation.password_problem(password)
+    if problem:
+        await port.reply(problem)
         return LoginState.PASSWORD
-    student = student_id(user.id)
     email = context.user_data.pop("email", "")
-    services = context.services
-    await services.vault.save_credentials(pending_login(student), Credentials(email, password))
-    checking = await say(context, chat.id, texts.LOGIN_CHECKING)
-    await services.jobs.enqueue(
-        CHECK_LOGIN,
-        student,
-        chat.id,
-        checking.message_id,
-        description=f"check login of {student}",
-    )
+    await context.conversation.login_submitted(student, port, email, password)
     return ConversationHandler.END
 
 

@@ -1,7 +1,7 @@
-"""What the handlers share: settings, runs, vault, picker, account jobs, message budget.
+"""What the handlers share: the conversation, its port onto a chat, the message budget.
 
 Everything that reaches Redis is async here: the message budget on the async client, `core`'s
-synchronous services behind the thread-offloading facades of `bot.telegram.offload`.
+synchronous services behind the thread-offloading facades of `core.conversation.backend`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 from redis.asyncio import Redis as AsyncRedis
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.telegram.offload import AccountJobs, AsyncPicker, AsyncRuns, AsyncVault
-from core.conversation import CoursePicker
+from bot.telegram.port import TelegramPort
+from core.conversation.backend import ConversationBackend
+from core.conversation.service import Conversation
 from core.limits.messages import MessageBudget
-from core.runs import Runs
-from core.vault import SecretBox, Vault
 
 if TYPE_CHECKING:
     from redis import Redis
+    from telegram import Update
 
     from config import Settings
 
@@ -28,24 +28,17 @@ if TYPE_CHECKING:
 class BotServices:
     settings: Settings
     async_redis: AsyncRedis
-    vault: AsyncVault
-    runs: AsyncRuns
-    picker: AsyncPicker
-    jobs: AccountJobs
+    conversation: Conversation
     budget: MessageBudget
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis) -> BotServices:
-        vault = Vault(redis, SecretBox(settings.secret_keys))
         assert settings.redis_url, "the bot needs REDIS_URL"
         async_redis = AsyncRedis.from_url(settings.redis_url)
         return cls(
             settings=settings,
             async_redis=async_redis,
-            vault=AsyncVault(vault),
-            runs=AsyncRuns(Runs(redis, vault, settings)),
-            picker=AsyncPicker(CoursePicker(redis)),
-            jobs=AccountJobs(redis),
+            conversation=Conversation(ConversationBackend.build(settings, redis)),
             budget=MessageBudget(async_redis, edit_interval_s=settings.telegram_edit_interval_s),
         )
 
@@ -58,6 +51,17 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: igno
         services: BotServices = self.application.bot_data["services"]
         return services
 
+    @property
+    def conversation(self) -> Conversation:
+        return self.services.conversation
+
 
 def student_id(user_id: int) -> str:
     return f"telegram:{user_id}"
+
+
+def port_and_student(update: Update, context: BotContext) -> tuple[TelegramPort, str]:
+    """The update's chat as a conversation port, and the student who sent it."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    return TelegramPort(context, chat.id, chat.type == chat.PRIVATE), student_id(user.id)

@@ -40,14 +40,6 @@ class PickedCourse:
         return self.percent >= 100
 
 
-def _list_key(student: str) -> str:
-    return f"{keys.PREFIX}picker:courses:{student}"
-
-
-def _picked_key(student: str) -> str:
-    return f"{keys.PREFIX}picker:picked:{student}"
-
-
 class CoursePicker:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
@@ -56,22 +48,22 @@ class CoursePicker:
         """A freshly fetched list replaces the old one and its selection."""
         with self.redis.pipeline() as pipe:
             pipe.set(
-                _list_key(student),
+                keys.picker_courses(student),
                 json.dumps([asdict(c) for c in courses[:MAX_COURSES]]),
                 ex=LIST_TTL_S,
             )
-            pipe.delete(_picked_key(student))
+            pipe.delete(keys.picker_picked(student))
             pipe.execute()
 
     def courses(self, student: str) -> list[PickedCourse]:
-        raw = self.redis.get(_list_key(student))
+        raw = self.redis.get(keys.picker_courses(student))
         return [PickedCourse(**item) for item in json.loads(raw)] if raw else []
 
     def toggle(self, student: str, index: int) -> bool:
         """Select or unselect course `index`; False when no such course is listed."""
         if not 0 <= index < len(self.courses(student)):
             return False
-        key = _picked_key(student)
+        key = keys.picker_picked(student)
         if not self.redis.srem(key, index):
             self.redis.sadd(key, index)
         self.redis.expire(key, LIST_TTL_S)
@@ -80,22 +72,22 @@ class CoursePicker:
     def pick_unfinished(self, student: str) -> int:
         """Select every course below 100 %; returns how many."""
         indexes = [i for i, c in enumerate(self.courses(student)) if not c.finished]
-        self.redis.delete(_picked_key(student))
+        self.redis.delete(keys.picker_picked(student))
         if indexes:
-            self.redis.sadd(_picked_key(student), *indexes)
-            self.redis.expire(_picked_key(student), LIST_TTL_S)
+            self.redis.sadd(keys.picker_picked(student), *indexes)
+            self.redis.expire(keys.picker_picked(student), LIST_TTL_S)
         return len(indexes)
 
     def picked(self, student: str) -> list[PickedCourse]:
         courses = self.courses(student)
-        indexes = sorted(int(i) for i in self.redis.smembers(_picked_key(student)))
+        indexes = sorted(int(i) for i in self.redis.smembers(keys.picker_picked(student)))
         return [courses[i] for i in indexes if i < len(courses)]
 
     def clear(self, student: str) -> None:
-        self.redis.delete(_picked_key(student))
+        self.redis.delete(keys.picker_picked(student))
 
     def forget(self, student: str) -> None:
-        self.redis.delete(_list_key(student), _picked_key(student))
+        self.redis.delete(keys.picker_courses(student), keys.picker_picked(student))
 
     def render(self, student: str) -> tuple[str, Keyboard]:
         """The picker message: one line and one toggle button per course, ✓ when selected."""

@@ -29,13 +29,17 @@ LOGIN_PRIVATE_ONLY = (
 PRIVATE_ONLY = "Your courses and runs are private: talk to me in a private chat."
 ASK_EMAIL = "Send your VTU email (the one you log in to online.vtu.ac.in with). /cancel stops."
 BAD_EMAIL = "That does not look like an email address. Send your VTU email, or /cancel."
+BAD_EMAIL_DELETED = (
+    "I deleted your message: it did not look like an email address, and it might have been "
+    "your password. Send your VTU email, or /cancel."
+)
 ASK_PASSWORD = (
     "Now send your VTU password. I delete that message at once and keep the password only "
     "encrypted."
 )
 BAD_PASSWORD = "That is not a password I can use (empty or too long). Send it again, or /cancel."
 PASSWORD_NOT_DELETED = (
-    "I could not delete your password message: please delete it yourself (long-press it, Delete)."
+    "I could not delete your password message: please delete it yourself ({how})."
 )
 LOGIN_CHECKING = "Checking your login with VTU…"
 LOGIN_OK = "Logged in as {email}. Next: /courses to pick courses."
@@ -53,6 +57,13 @@ PICKER_STALE = "That list is out of date; send /courses for a fresh one."
 STARTING = "Starting {count} course(s); each gets its own progress message below."
 ALREADY_RUNNING = "{course} is already running: progress is in this message."
 NOTHING_PICKED_UNFINISHED = "Every course is already complete."
+
+RUN_COMPLETED_NOTICE = "✅ {course} is complete. The summary is in the progress message above."
+RUN_FAILED_NOTICE = "❌ {course} stopped with a problem: see the progress message above."
+RUN_STUCK_NOTICE = (
+    "⚠ {course} is not progressing: the progress message above says what VTU answered and "
+    "what AutoPilot does next."
+)
 
 NO_RUNS = "You have no runs. /courses to pick some."
 CANCEL_WHICH = "Which run should stop?"

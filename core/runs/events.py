@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from core import keys
+from core.jobs import REFRESH_PROGRESS
 from core.runs import queues
 
 if TYPE_CHECKING:
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
     from core.runs.record import RunRecord
 
 EVENTS_MAXLEN = 10_000
-REFRESH_JOB = "workers.jobs.notify.refresh"
 REFRESH_PENDING_S = 120
 """How long a queued redraw blocks another; bounds the harm of a redraw job lost on the way."""
 
@@ -42,11 +42,15 @@ def refresh_pending_key(run_id: str) -> str:
 def request_refresh(redis: Redis, record: RunRecord) -> bool:
     """Queue one redraw of the run's chat message unless one is already waiting, so a burst
     of progress costs one edit; the redraw reads the latest record when it runs."""
-    if not any(isinstance(t, dict) and t.get("message_id") for t in record.notify.values()):
+    if record.target is None or not record.target.has_message:
         return False
     if not redis.set(refresh_pending_key(record.id), "1", nx=True, ex=REFRESH_PENDING_S):
         return False
     queues.queue(redis, queues.FAST_QUEUE).enqueue(
-        REFRESH_JOB, record.id, result_ttl=0, failure_ttl=3600, description=f"redraw {record.id}"
+        REFRESH_PROGRESS,
+        record.id,
+        result_ttl=0,
+        failure_ttl=3600,
+        description=f"redraw {record.id}",
     )
     return True

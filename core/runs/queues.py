@@ -2,7 +2,7 @@
 
 Every queue, job, worker and scheduler uses RQ's JSON serializer, never pickle: the job
 classes below force it, so even rq-scheduler (which ignores queue serializers) writes JSON.
-Job functions are named by dotted path, so `core` never imports `workers`.
+Job functions are named by dotted path from `core.jobs`, so `core` never imports `workers`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from core.jobs import ADVANCE_RUN
+
 if TYPE_CHECKING:
     from redis import Redis
     from redis.client import Pipeline
@@ -27,7 +29,6 @@ FAST_QUEUE = "autopilot-fast"
 """Short interactive work (checking a login, listing courses): never behind runs."""
 QUEUES = (FAST_QUEUE, RUNS_QUEUE)
 
-ADVANCE_RUN = "workers.jobs.runs.advance_run"
 SLICE_TIMEOUT_S = 120
 """A slice works about two seconds; this only bounds a stuck one."""
 FAILURE_TTL_S = 30 * 24 * 3600

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from core.chat import ChatTarget
 from core.engine.progress import Progress
 
 
@@ -34,7 +35,7 @@ def run_id_for(student: str, course: str) -> str:
 
 @dataclass
 class RunRecord:
-    """Plain data of a run; `notify` is where the chat adapters keep their message ids."""
+    """Plain data of a run; `target` is the progress message the workers keep editing."""
 
     id: str
     student: str
@@ -47,12 +48,13 @@ class RunRecord:
     skipped: int = 0
     current: str = ""
     eta_s: float | None = None
+    stuck: str = ""
     last_error: str = ""
     skipped_titles: list[str] = field(default_factory=list)
     created_at: float = 0.0
     updated_at: float = 0.0
     job_id: str = ""
-    notify: dict[str, Any] = field(default_factory=dict)
+    target: ChatTarget | None = None
 
     @property
     def progress(self) -> Progress:
@@ -70,7 +72,10 @@ class RunRecord:
         out: dict[str, str] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = json.dumps(value) if f.name in _JSON_FIELDS else _text(value)
+            if f.name == "target":
+                out[f.name] = json.dumps(value.to_json()) if value is not None else ""
+            else:
+                out[f.name] = json.dumps(value) if f.name in _JSON_FIELDS else _text(value)
         return out
 
     @classmethod
@@ -81,7 +86,9 @@ class RunRecord:
             if f.name not in data:
                 continue
             value = data[f.name]
-            if f.name in _JSON_FIELDS:
+            if f.name == "target":
+                kwargs[f.name] = ChatTarget.from_json(json.loads(value)) if value else None
+            elif f.name in _JSON_FIELDS:
                 kwargs[f.name] = json.loads(value) if value else f.default_factory()  # type: ignore[misc]
             elif f.name == "state":
                 kwargs[f.name] = RunState(value)
@@ -96,7 +103,7 @@ class RunRecord:
         return cls(**kwargs)
 
 
-_JSON_FIELDS = frozenset({"notify", "skipped_titles"})
+_JSON_FIELDS = frozenset({"skipped_titles"})
 
 
 def _text(value: object) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import keys
 from core.engine.checkpoint import CHECKPOINT_PREFIX
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from redis import Redis
 
     from config import Settings
+    from core.chat import ChatTarget
     from core.vault import Vault
 
 
@@ -72,7 +73,7 @@ class Runs:
         self.settings = settings
         self.store = RunStore(redis)
 
-    def submit(self, student: str, course: str, notify: dict[str, Any] | None = None) -> Submission:
+    def submit(self, student: str, course: str) -> Submission:
         """Start a run of `course`, or return the one already queued or running."""
         run_id = run_id_for(student, course)
         now = time.time()
@@ -83,7 +84,6 @@ class Runs:
             created_at=now,
             updated_at=now,
             job_id=queues.new_slice_id(run_id),
-            notify=notify or {},
         )
         try:
             created, record = self.store.create(
@@ -111,9 +111,10 @@ class Runs:
             raise RunNotFound("No such run of yours.")
         return record
 
-    def set_notify(self, student: str, run_id: str, notify: dict[str, Any]) -> None:
+    def show_in(self, student: str, run_id: str, target: ChatTarget) -> None:
+        """Record the message that shows the run's progress (the workers edit it)."""
         self.get(student, run_id)
-        self.store.update(run_id, notify=notify)
+        self.store.update(run_id, target=target)
 
     def cancel(self, student: str, run_id: str) -> RunRecord:
         """Stop a queued or running run; the progress made stays on the platform and in
@@ -128,12 +129,19 @@ class Runs:
         return cancelled
 
     def forget(self, student: str) -> int:
-        """Delete everything stored about a student; returns how many runs went."""
+        """Delete everything stored about a student: runs, checkpoints, queued jobs, budget,
+        the course picker, the stored and the pending login. Returns how many runs went."""
         records = self.store.for_student(student)
         for record in records:
             queues.cancel_job(self.redis, record.job_id)
             self.store.delete(record)
             self.redis.delete(CHECKPOINT_PREFIX + record.id)
-        self.redis.delete(keys.student_runs(student), keys.student_budget(student))
+        self.redis.delete(
+            keys.student_runs(student),
+            keys.student_budget(student),
+            keys.picker_courses(student),
+            keys.picker_picked(student),
+        )
         self.vault.forget(student)
+        self.vault.forget(keys.pending_login(student))
         return len(records)

@@ -6,7 +6,6 @@ exactly one run, and the active-run counters (capacity, fair shares) never drift
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING
 
@@ -33,8 +32,8 @@ if mine >= tonumber(ARGV[6]) then return {{'student-capacity', '0'}} end
 local generation = redis.call('HINCRBY', KEYS[1], 'generation', 1)
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'student', ARGV[2], 'course', ARGV[3],
   'state', 'queued', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'last_error', '',
-  'done', '0', 'total', '0', 'skipped', '0', 'current', '', 'eta_s', '', 'job_id', ARGV[8],
-  'skipped_titles', '[]', 'notify', ARGV[7])
+  'done', '0', 'total', '0', 'skipped', '0', 'current', '', 'eta_s', '', 'job_id', ARGV[7],
+  'skipped_titles', '[]', 'target', '')
 redis.call('PERSIST', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
@@ -123,7 +122,6 @@ class RunStore:
                 record.created_at,
                 max_active,
                 max_per_student,
-                json.dumps(record.notify),
                 record.job_id,
             ],
         )

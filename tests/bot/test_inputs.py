@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from core.conversation import texts
-from core.conversation.login import pending_login
+from core.keys import pending_login
 from core.runs import RunState
 from emulators.telegram import TelegramEmulator
 from emulators.vtu.server import VTUEmulator
@@ -60,15 +60,17 @@ def test_login_rejects_odd_input_and_a_password_the_bot_cannot_delete(
     telegram.send_sticker(STUDENT_USER)
     telegram.wait_for(lambda chat: len([m for m in chat if m.from_bot]) == 2, chat_id=CHAT)
     telegram.send_text(STUDENT_USER, "a" * 4000)
-    telegram.wait_for(says(texts.BAD_EMAIL), chat_id=CHAT)
+    telegram.wait_for(says(texts.BAD_EMAIL_DELETED), chat_id=CHAT)
+    assert all(m.deleted for m in telegram.chat(CHAT) if (m.text or "").startswith("aaa"))
     telegram.send_text(STUDENT_USER, EMAIL)
-    telegram.wait_for(says("password"), chat_id=CHAT)
+    telegram.wait_for(says(texts.ASK_PASSWORD), chat_id=CHAT)
     telegram.send_text(STUDENT_USER, "p" * 500)
     telegram.wait_for(says(texts.BAD_PASSWORD), chat_id=CHAT)
     telegram.set_can_delete(CHAT, False)
     telegram.send_text(STUDENT_USER, PASSWORD)
     telegram.wait_for(says("Checking"), chat_id=CHAT)
-    assert any(m.text == texts.PASSWORD_NOT_DELETED for m in telegram.chat(CHAT))
+    not_deleted = texts.PASSWORD_NOT_DELETED.format(how="long-press it, Delete")
+    assert any(m.text == not_deleted for m in telegram.chat(CHAT))
     drain(lambda: ctx.vault.has_credentials(STUDENT))
     long_one = [m for m in telegram.chat(CHAT) if (m.text or "").startswith("ppp")]
     assert long_one and long_one[0].deleted

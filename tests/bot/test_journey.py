@@ -100,11 +100,11 @@ def test_duplicate_run_points_to_the_message_and_a_deleted_one_is_reposted(
     run = ctx.runs.status("telegram:1001")[0]
     drain(
         lambda: (
-            ctx.runs.get("telegram:1001", run.id).notify["telegram"]["message_id"]
-            != first.message_id
+            ctx.runs.get("telegram:1001", run.id).target.message_id
+            != str(first.message_id)
         ),
         timeout=30,
     )
-    reposted = ctx.runs.get("telegram:1001", run.id).notify["telegram"]["message_id"]
+    reposted = int(ctx.runs.get("telegram:1001", run.id).target.message_id)
     assert any(m.message_id == reposted and not m.deleted for m in telegram.chat(STUDENT_USER))
     ctx.runs.cancel("telegram:1001", run.id)

@@ -7,14 +7,16 @@ Both talk to the platform (so never inside a bot's handler) and answer by editin
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from core.chat import ChatTarget
 from core.conversation import CoursePicker, PickedCourse, texts
-from core.conversation.login import pending_login
+from core.keys import pending_login
 from core.limits.messages import OverMessageBudget
 from core.vtu import RetryPolicy, VTUClient, VTUError
 from workers import context
-from workers.notify.sender import telegram_sender
-from workers.notify.telegram_api import TelegramError
+from workers.notify.errors import SendRefused
+from workers.notify.senders import chat_sender
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +24,15 @@ INTERACTIVE_RETRY = RetryPolicy(attempts=2, base_s=0.5, cap_s=1.0)
 """A student is waiting: one quick retry, then say what went wrong."""
 
 
-def check_login(student: str, chat_id: int, message_id: int) -> str:
-    """Log in with the student's pending credentials; keep them only if the platform agrees."""
+def check_login(student: str, answer_at: dict[str, Any]) -> str:
+    """Log in with the student's pending credentials; keep them only if the platform agrees.
+    The answer replaces the message at `answer_at` (a `ChatTarget` as JSON)."""
     ctx = context.current()
+    target = ChatTarget.from_json(answer_at)
     pending = pending_login(student)
     credentials = ctx.vault.credentials(pending)
     if credentials is None:
-        return _answer(ctx, chat_id, message_id, texts.LOGIN_FAILED.format(reason="expired"))
+        return _answer(ctx, target, texts.LOGIN_FAILED.format(reason="expired"))
     client = VTUClient(
         ctx.settings.vtu_base_url, credentials, http=ctx.http, retry=INTERACTIVE_RETRY
     )
@@ -37,20 +41,22 @@ def check_login(student: str, chat_id: int, message_id: int) -> str:
     except VTUError as exc:
         ctx.vault.forget(pending)
         reason = texts.LOGIN_FAILED.format(reason=exc.user_message)
-        return _answer(ctx, chat_id, message_id, reason)
+        return _answer(ctx, target, reason)
     ctx.vault.save_credentials(student, credentials)
     ctx.vault.save_session(student, client.session)
     ctx.vault.forget(pending)
     email = texts.mask_email(credentials.email)
-    return _answer(ctx, chat_id, message_id, texts.LOGIN_OK.format(email=email))
+    return _answer(ctx, target, texts.LOGIN_OK.format(email=email))
 
 
-def list_courses(student: str, chat_id: int, message_id: int) -> str:
-    """Fetch the student's enrollments and turn the waiting message into the course picker."""
+def list_courses(student: str, answer_at: dict[str, Any]) -> str:
+    """Fetch the student's enrollments and turn the waiting message (`answer_at`, a
+    `ChatTarget` as JSON) into the course picker."""
     ctx = context.current()
+    target = ChatTarget.from_json(answer_at)
     credentials = ctx.vault.credentials(student)
     if credentials is None:
-        return _answer(ctx, chat_id, message_id, texts.NOT_LOGGED_IN)
+        return _answer(ctx, target, texts.NOT_LOGGED_IN)
     client = VTUClient(
         ctx.settings.vtu_base_url, credentials, http=ctx.http, retry=INTERACTIVE_RETRY
     )
@@ -58,34 +64,31 @@ def list_courses(student: str, chat_id: int, message_id: int) -> str:
     try:
         enrollments = ctx.run(client.enrollments())
     except VTUError as exc:
-        return _answer(
-            ctx, chat_id, message_id, texts.COURSES_FAILED.format(reason=exc.user_message)
-        )
+        return _answer(ctx, target, texts.COURSES_FAILED.format(reason=exc.user_message))
     if client.session:
         ctx.vault.save_session(student, client.session)
     if not enrollments:
-        return _answer(ctx, chat_id, message_id, texts.COURSES_NONE)
+        return _answer(ctx, target, texts.COURSES_NONE)
     picker = CoursePicker(ctx.redis)
     picker.save(student, [PickedCourse(e.slug, e.title, e.progress_percent) for e in enrollments])
     text, keyboard = picker.render(student)
-    return _answer(ctx, chat_id, message_id, text, keyboard)
+    return _answer(ctx, target, text, keyboard)
 
 
 def _answer(
     ctx: context.WorkerContext,
-    chat_id: int,
-    message_id: int,
+    target: ChatTarget | None,
     text: str,
     keyboard: texts.Keyboard | None = None,
 ) -> str:
     """Edit the waiting message; returns whether that worked (never the text: it is the
     job's result, and RQ may log or keep results)."""
-    sender = telegram_sender(ctx)
-    if sender is None:
+    sender = chat_sender(ctx, target.platform) if target is not None else None
+    if target is None or sender is None:
         return "no chat to answer"
     try:
-        ctx.run(sender.edit(chat_id, message_id, text, keyboard))
-    except (TelegramError, OverMessageBudget) as exc:
-        log.warning("could not answer in chat %s: %s", chat_id, exc)
+        ctx.run(sender.edit(target, text, keyboard))
+    except (SendRefused, OverMessageBudget) as exc:
+        log.warning("could not answer in %s chat %s: %s", target.platform, target.chat_id, exc)
         return "not answered"
     return "answered"

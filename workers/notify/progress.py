@@ -2,40 +2,49 @@
 
 A redraw is queued once per burst of progress (`core.runs.events.request_refresh`); it waits
 for the chat's edit slot by re-queueing itself, never by holding a worker, and draws the
-run's latest record only once it has the slot, so the newest state always wins.
+run's latest record only once it has the slot, so the newest state always wins. An edit
+does not notify the student, so when a run ends or gets stuck a short new message does,
+once, pointing at the progress message.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from core.conversation import render_run, run_keyboard
+from core import keys
+from core.conversation import render_run, run_keyboard, texts
+from core.jobs import REFRESH_PROGRESS
 from core.limits.messages import MessageKind
 from core.runs import queues
-from core.runs.events import REFRESH_JOB, REFRESH_PENDING_S, refresh_pending_key
-from workers.notify.telegram_api import MessageGone, TelegramError, Throttled
+from core.runs.events import REFRESH_PENDING_S, refresh_pending_key
+from core.runs.record import RunState
+from workers.notify.errors import ChatClosed, MessageGone, SendRefused, Throttled
+from workers.notify.senders import chat_sender
 
 if TYPE_CHECKING:
+    from core.runs.record import RunRecord
     from workers.context import WorkerContext
-    from workers.notify.telegram_api import TelegramSender
+    from workers.notify.senders import ChatSender
 
 log = logging.getLogger(__name__)
 
 SLEEP_IN_PLACE_S = 0.25
 """A wait this short is slept in the job; longer ones re-queue the redraw for later."""
+ANNOUNCED_TTL_S = 30 * 24 * 3600
 
 
-async def redraw(ctx: WorkerContext, sender: TelegramSender, run_id: str) -> str:
-    """Edit run `run_id`'s Telegram message to its latest state; returns what happened."""
+async def redraw(ctx: WorkerContext, run_id: str) -> str:
+    """Edit run `run_id`'s progress message to its latest state; returns what happened."""
     pending = refresh_pending_key(run_id)
     record = ctx.store.get(run_id)
-    target = _target(record.notify if record else {})
-    if record is None or target is None:
+    target = record.target if record else None
+    sender = chat_sender(ctx, target.platform) if target is not None else None
+    if record is None or target is None or not target.has_message or sender is None:
         ctx.redis.delete(pending)
         return "no message"
-    chat_id, message_id = target
+    chat_id = int(target.chat_id)
     wait = await sender.budget.try_acquire(chat_id, MessageKind.EDIT)
     if wait > SLEEP_IN_PLACE_S:
         _later(ctx, run_id, wait)
@@ -46,34 +55,56 @@ async def redraw(ctx: WorkerContext, sender: TelegramSender, run_id: str) -> str
     record = ctx.store.get(run_id) or record
     text, keyboard = render_run(record), run_keyboard(record)
     try:
-        await sender.edit(chat_id, message_id, text, keyboard, charged=True)
+        await sender.edit(target, text, keyboard, charged=True)
     except MessageGone:
-        new_id = await sender.send(chat_id, text, keyboard)
-        notify = dict(record.notify)
-        notify["telegram"] = {"chat_id": chat_id, "message_id": new_id}
-        ctx.store.update(run_id, notify=notify)
+        reposted = await sender.send(target, text, keyboard)
+        ctx.store.update(run_id, target=reposted)
         return "reposted"
     except Throttled as exc:
         if ctx.redis.set(pending, "1", nx=True, ex=REFRESH_PENDING_S):
             _later(ctx, run_id, exc.retry_after)
         return f"throttled {exc.retry_after:.0f} s"
-    except TelegramError as exc:
+    except ChatClosed as exc:
+        log.info("run %s: the chat is closed to the bot: %s", run_id, exc.description)
+        return "chat closed"
+    except SendRefused as exc:
         log.warning("run %s: progress edit refused: %s", run_id, exc.description)
         return "refused"
+    await _announce(ctx, sender, record)
     return "edited"
 
 
-def _target(notify: dict[str, Any]) -> tuple[int, int] | None:
-    telegram = notify.get("telegram")
-    if not isinstance(telegram, dict) or not telegram.get("message_id"):
-        return None
-    return int(telegram["chat_id"]), int(telegram["message_id"])
+async def _announce(ctx: WorkerContext, sender: ChatSender, record: RunRecord) -> None:
+    """Send the one notifying message due for the state just drawn, if any."""
+    notice = _notice(record)
+    target = record.target
+    if notice is None or target is None:
+        return
+    kind, text = notice
+    key = f"{keys.PREFIX}announced:{record.id}:{record.generation}:{kind}"
+    if not ctx.redis.set(key, "1", nx=True, ex=ANNOUNCED_TTL_S):
+        return
+    try:
+        await sender.send(target, text, reply_to=target)
+    except SendRefused as exc:
+        log.info("run %s: could not announce %s: %s", record.id, kind, exc.description)
+
+
+def _notice(record: RunRecord) -> tuple[str, str] | None:
+    course = record.course_title or record.course
+    if record.state is RunState.COMPLETED:
+        return "completed", texts.RUN_COMPLETED_NOTICE.format(course=course)
+    if record.state is RunState.FAILED:
+        return "failed", texts.RUN_FAILED_NOTICE.format(course=course)
+    if record.state.active and record.stuck:
+        return "stuck", texts.RUN_STUCK_NOTICE.format(course=course)
+    return None
 
 
 def _later(ctx: WorkerContext, run_id: str, delay_s: float) -> None:
     queues.queue(ctx.redis, queues.FAST_QUEUE).enqueue_in(
         timedelta(seconds=delay_s),
-        REFRESH_JOB,
+        REFRESH_PROGRESS,
         run_id,
         result_ttl=0,
         failure_ttl=3600,

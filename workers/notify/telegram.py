@@ -1,9 +1,9 @@
 """The few Bot API calls the workers make (send, edit), over the worker's httpx client.
 
 Statuses become exceptions here and nowhere else: "message is not modified" is success, a
-message the student deleted is `MessageGone`, a 429 is `Throttled` with its `retry_after`.
-Every call first charges the shared `MessageBudget`, and a 429 blocks that budget for
-everyone.
+message the student deleted is `MessageGone`, a bot the student blocked is `ChatClosed`, a
+429 is `Throttled` with its `retry_after`. Every call first charges the shared
+`MessageBudget`, and a 429 blocks that budget for everyone.
 """
 
 from __future__ import annotations
@@ -11,36 +11,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from core.limits.messages import MessageKind
+from workers.notify.errors import ChatClosed, MessageGone, SendRefused, Throttled
 
 if TYPE_CHECKING:
     import httpx
 
+    from core.chat import ChatTarget
     from core.conversation.texts import Keyboard
     from core.limits.messages import MessageBudget
 
 NOT_MODIFIED = "message is not modified"
 GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
-
-
-class TelegramError(Exception):
-    """A Bot API call failed; `description` is Telegram's."""
-
-    def __init__(self, description: str, code: int = 0) -> None:
-        super().__init__(description)
-        self.description = description
-        self.code = code
-
-
-class MessageGone(TelegramError):
-    """The message to edit no longer exists (the student deleted it)."""
-
-
-class Throttled(TelegramError):
-    """Telegram's flood control answered 429: nobody may send for `retry_after` seconds."""
-
-    def __init__(self, description: str, retry_after: float) -> None:
-        super().__init__(description, 429)
-        self.retry_after = retry_after
+CLOSED = ("bot was blocked by the user", "chat not found", "user is deactivated")
 
 
 def inline_keyboard(keyboard: Keyboard) -> dict[str, Any]:
@@ -61,24 +43,29 @@ class TelegramSender:
 
     async def send(
         self,
-        chat_id: int,
+        chat: ChatTarget,
         text: str,
         keyboard: Keyboard | None = None,
         *,
+        reply_to: ChatTarget | None = None,
         patience_s: float = 5.0,
-    ) -> int:
-        """Post a message (an answer, so ahead of progress edits); returns its id."""
-        await self.budget.acquire(chat_id, MessageKind.REPLY, patience_s)
-        params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    ) -> ChatTarget:
+        """Post a message (an answer, so ahead of progress edits); returns where it is."""
+        await self.budget.acquire(int(chat.chat_id), MessageKind.REPLY, patience_s)
+        params: dict[str, Any] = {"chat_id": int(chat.chat_id), "text": text}
         if keyboard:
             params["reply_markup"] = inline_keyboard(keyboard)
+        if reply_to is not None and reply_to.has_message:
+            params["reply_parameters"] = {
+                "message_id": int(reply_to.message_id),
+                "allow_sending_without_reply": True,
+            }
         result = await self._call("sendMessage", params)
-        return int(result["message_id"])
+        return chat.at(result["message_id"])
 
     async def edit(
         self,
-        chat_id: int,
-        message_id: int,
+        target: ChatTarget,
         text: str,
         keyboard: Keyboard | None = None,
         *,
@@ -88,14 +75,19 @@ class TelegramSender:
     ) -> None:
         """Replace a message's text and buttons (no buttons removes them); `charged` when the
         caller already took the budget."""
+        chat_id = int(target.chat_id)
         if not charged:
             await self.budget.acquire(chat_id, kind, patience_s)
-        params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text}
+        params: dict[str, Any] = {
+            "chat_id": chat_id,
+            "message_id": int(target.message_id),
+            "text": text,
+        }
         if keyboard:
             params["reply_markup"] = inline_keyboard(keyboard)
         try:
             await self._call("editMessageText", params)
-        except TelegramError as exc:
+        except SendRefused as exc:
             if NOT_MODIFIED in exc.description:
                 return
             if any(reason in exc.description for reason in GONE):
@@ -107,7 +99,7 @@ class TelegramSender:
         try:
             body = response.json()
         except ValueError:
-            raise TelegramError(f"HTTP {response.status_code} without JSON") from None
+            raise SendRefused(f"HTTP {response.status_code} without JSON") from None
         if body.get("ok"):
             return body["result"]
         description = str(body.get("description", f"HTTP {response.status_code}"))
@@ -116,4 +108,6 @@ class TelegramSender:
         if code == 429 and retry_after is not None:
             await self.budget.block_for(float(retry_after))
             raise Throttled(description, float(retry_after))
-        raise TelegramError(description, code)
+        if code == 403 or any(reason in description.lower() for reason in CLOSED):
+            raise ChatClosed(description, code)
+        raise SendRefused(description, code)

@@ -1,4 +1,4 @@
-"""The bot's calls into `core` run off the event loop: a slow Redis stalls no other update."""
+"""The bots' calls into `core` run off the event loop: a slow Redis stalls no other update."""
 
 from __future__ import annotations
 
@@ -6,13 +6,21 @@ import asyncio
 import threading
 import time
 
-from bot.telegram.offload import AsyncPicker, AsyncRuns, AsyncVault
+import pytest
+
+from config import Settings
 from core.conversation import CoursePicker
+from core.conversation.backend import AsyncPicker, AsyncRuns, AsyncVault
 from core.runs import Runs
 from core.vault import SecretBox, Vault, new_key
 from tests.workers.conftest import STUDENT
 
 SLOW_S = 0.3
+
+
+@pytest.fixture
+def settings(redis_url: str) -> Settings:
+    return Settings(redis_url=redis_url, secret_keys=(new_key(),))
 
 
 def test_a_slow_core_call_leaves_the_loop_free(settings, redis, monkeypatch):
@@ -50,7 +58,7 @@ def test_facades_answer_like_core(settings, redis):
 
     async def main() -> None:
         assert await AsyncVault(vault).has_credentials(STUDENT) is False
-        assert await picker.take_picked(STUDENT) == []
+        assert await picker.picked(STUDENT) == []
         assert await AsyncRuns(Runs(redis, vault, settings)).status(STUDENT) == []
 
     asyncio.run(main())

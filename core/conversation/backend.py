@@ -1,28 +1,33 @@
-"""`core`'s Redis-backed services for the bot's event loop.
+"""`core`'s Redis-backed services, as awaitables for the bots' event loops.
 
 `core` talks to Redis with the synchronous client (the workers are synchronous RQ jobs), and a
-vault call also runs Fernet. Called from a handler, each would stall every other update the
-bot is handling for a round trip to Redis. These facades run each call in a worker thread
-(`asyncio.to_thread`; the sync client's connection pool is thread-safe), so the handlers only
-ever see awaitables and cannot block the loop by mistake. Calls that always go together run
-as one function in one thread.
+vault call also runs Fernet. Called from a bot's handler, each would stall every other update
+the bot is handling for a round trip to Redis. These facades run each call in a worker thread
+(`asyncio.to_thread`; the sync client's connection pool is thread-safe), so the conversation
+only ever sees awaitables and cannot block the loop by mistake. Calls that always go together
+run as one function in one thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from core.conversation.login import pending_login
+from core.conversation.picker import CoursePicker
+from core.runs import Runs
 from core.runs.events import request_refresh
 from core.runs.queues import FAST_QUEUE, queue
+from core.vault import SecretBox, Vault
 
 if TYPE_CHECKING:
     from redis import Redis
 
-    from core.conversation import CoursePicker, Keyboard, PickedCourse
-    from core.runs import RunRecord, Runs, Submission
-    from core.vault import Vault
+    from config import Settings
+    from core.chat import ChatTarget
+    from core.conversation.picker import PickedCourse
+    from core.conversation.texts import Keyboard
+    from core.runs import RunRecord, Submission
     from core.vtu import Credentials
 
 ACCOUNT_JOB_FAILURE_TTL_S = 3600
@@ -35,10 +40,8 @@ class AsyncRuns:
     def __init__(self, runs: Runs) -> None:
         self._runs = runs
 
-    async def submit(
-        self, student: str, course: str, notify: dict[str, Any] | None = None
-    ) -> Submission:
-        return await asyncio.to_thread(self._runs.submit, student, course, notify)
+    async def submit(self, student: str, course: str) -> Submission:
+        return await asyncio.to_thread(self._runs.submit, student, course)
 
     async def status(self, student: str) -> list[RunRecord]:
         return await asyncio.to_thread(self._runs.status, student)
@@ -52,16 +55,16 @@ class AsyncRuns:
     async def forget(self, student: str) -> int:
         return await asyncio.to_thread(self._runs.forget, student)
 
-    async def show_in(self, student: str, run_id: str, notify: dict[str, Any]) -> None:
+    async def show_in(self, student: str, run_id: str, target: ChatTarget) -> None:
         """Record where the run's progress message is, then have the workers draw it."""
-        await asyncio.to_thread(self._show_in, student, run_id, notify)
+        await asyncio.to_thread(self._show_in, student, run_id, target)
 
     async def refresh(self, student: str, run_id: str) -> None:
         """Queue a redraw of the student's run (RunNotFound when it is not theirs)."""
         await asyncio.to_thread(self._refresh, student, run_id)
 
-    def _show_in(self, student: str, run_id: str, notify: dict[str, Any]) -> None:
-        self._runs.set_notify(student, run_id, notify)
+    def _show_in(self, student: str, run_id: str, target: ChatTarget) -> None:
+        self._runs.show_in(student, run_id, target)
         request_refresh(self._runs.redis, self._runs.get(student, run_id))
 
     def _refresh(self, student: str, run_id: str) -> None:
@@ -69,7 +72,7 @@ class AsyncRuns:
 
 
 class AsyncVault:
-    """The parts of `core.vault.Vault` the bot uses, each call in a thread."""
+    """The parts of `core.vault.Vault` the bots use, each call in a thread."""
 
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
@@ -79,9 +82,6 @@ class AsyncVault:
 
     async def has_credentials(self, student: str) -> bool:
         return await asyncio.to_thread(self._vault.has_credentials, student)
-
-    async def forget_pending_login(self, student: str) -> None:
-        await asyncio.to_thread(self._vault.forget, pending_login(student))
 
 
 class AsyncPicker:
@@ -102,18 +102,12 @@ class AsyncPicker:
     async def render(self, student: str) -> tuple[str, Keyboard]:
         return await asyncio.to_thread(self._picker.render, student)
 
-    async def take_picked(self, student: str) -> list[PickedCourse]:
-        """The selected courses; the selection is cleared (a second /run starts nothing)."""
-        return await asyncio.to_thread(self._take_picked, student)
+    async def picked(self, student: str) -> list[PickedCourse]:
+        """The selected courses; the selection stays until `clear`."""
+        return await asyncio.to_thread(self._picker.picked, student)
 
-    async def forget(self, student: str) -> None:
-        await asyncio.to_thread(self._picker.forget, student)
-
-    def _take_picked(self, student: str) -> list[PickedCourse]:
-        picked = self._picker.picked(student)
-        if picked:
-            self._picker.clear(student)
-        return picked
+    async def clear(self, student: str) -> None:
+        await asyncio.to_thread(self._picker.clear, student)
 
 
 class AccountJobs:
@@ -132,4 +126,24 @@ class AccountJobs:
             result_ttl=0,
             failure_ttl=ACCOUNT_JOB_FAILURE_TTL_S,
             description=description,
+        )
+
+
+@dataclass
+class ConversationBackend:
+    """Everything the conversation reaches, built once per bot process."""
+
+    vault: AsyncVault
+    runs: AsyncRuns
+    picker: AsyncPicker
+    jobs: AccountJobs
+
+    @classmethod
+    def build(cls, settings: Settings, redis: Redis) -> ConversationBackend:
+        vault = Vault(redis, SecretBox(settings.secret_keys))
+        return cls(
+            vault=AsyncVault(vault),
+            runs=AsyncRuns(Runs(redis, vault, settings)),
+            picker=AsyncPicker(CoursePicker(redis)),
+            jobs=AccountJobs(redis),
         )

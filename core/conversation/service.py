@@ -1,0 +1,271 @@
+"""The conversation with a student, once for every chat platform.
+
+An adapter (Telegram, Discord) turns its platform's updates into calls here, with the
+student's id and a `ChatPort` for answering, and this service owns every rule: private chats
+only for anything personal, "logged in?" checks, login validation, what each button does,
+the submit loop with duplicate detection, and where a run's progress message lives. It never
+waits on the platform: checks and course lists are background jobs that answer by editing a
+message this service posted (`ChatTarget` in the job's arguments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from core.conversation import texts
+from core.conversation.callbacks import Action, Callback, CallbackError, decode, encode
+from core.conversation.progress import render_run, run_keyboard, status_text
+from core.jobs import CHECK_LOGIN, LIST_COURSES
+from core.keys import pending_login
+from core.runs import RunError, RunNotFound
+from core.vtu import Credentials
+
+if TYPE_CHECKING:
+    from core.chat import ChatLimits, ChatTarget
+    from core.conversation.backend import ConversationBackend
+    from core.conversation.texts import Keyboard
+
+
+class ProgressHomeClosed(Exception):
+    """The adapter cannot post a lasting progress message for this student (e.g. their
+    Discord DMs are closed); `hint` tells them how to open it."""
+
+    def __init__(self, hint: str) -> None:
+        super().__init__(hint)
+        self.hint = hint
+
+
+class ChatPort(Protocol):
+    """How the conversation answers in one chat; implemented by each adapter."""
+
+    @property
+    def private(self) -> bool:
+        """Whether only the student sees what is said here."""
+
+    @property
+    def limits(self) -> ChatLimits: ...
+
+    async def reply(
+        self, text: str, keyboard: Keyboard | None = None, *, reply_to: ChatTarget | None = None
+    ) -> ChatTarget:
+        """Answer in the conversation; returns where the answer is, for a job to edit."""
+
+    async def post_progress(self, text: str, keyboard: Keyboard) -> ChatTarget:
+        """Post a message the workers keep editing for hours; `ProgressHomeClosed` if none
+        can be posted."""
+
+    async def edit(self, target: ChatTarget, text: str, keyboard: Keyboard | None = None) -> None:
+        """Replace one of the bot's messages (no keyboard removes the buttons)."""
+
+
+@dataclass(frozen=True)
+class EmailCheck:
+    """The outcome of an email step: the email to keep, or why it was refused."""
+
+    email: str = ""
+    refusal: str = ""
+
+
+class Conversation:
+    """Every step of the conversation; one instance per bot process."""
+
+    def __init__(self, backend: ConversationBackend) -> None:
+        self.backend = backend
+
+    async def welcome(self, port: ChatPort) -> None:
+        """/start and /help."""
+        await port.reply(texts.WELCOME)
+
+    async def may_log_in(self, port: ChatPort) -> bool:
+        """Whether a login may start here; refuses (and says why) in a shared chat."""
+        if port.private:
+            return True
+        await port.reply(texts.LOGIN_PRIVATE_ONLY)
+        return False
+
+    def check_email(self, text: str) -> EmailCheck:
+        """The email step: a well-formed address, or a refusal. A refused message may be the
+        password typed one step early, so adapters delete it (and say so)."""
+        email = text.strip()
+        if texts.looks_like_email(email):
+            return EmailCheck(email=email)
+        return EmailCheck(refusal=texts.BAD_EMAIL_DELETED)
+
+    def password_problem(self, password: str) -> str:
+        """Why a password cannot be used, or "" when it can."""
+        if not password.strip() or len(password) > texts.MAX_PASSWORD_CHARS:
+            return texts.BAD_PASSWORD
+        return ""
+
+    async def login_submitted(
+        self, student: str, port: ChatPort, email: str, password: str
+    ) -> bool:
+        """Keep the login encrypted as pending and queue its check; the job answers by
+        editing the "Checking…" message. False when refused (the student is told why)."""
+        if not await self.may_log_in(port):
+            return False
+        if not texts.looks_like_email(email.strip()):
+            await port.reply(texts.BAD_EMAIL)
+            return False
+        problem = self.password_problem(password)
+        if problem:
+            await port.reply(problem)
+            return False
+        credentials = Credentials(email.strip(), password)
+        await self.backend.vault.save_credentials(pending_login(student), credentials)
+        checking = await port.reply(texts.LOGIN_CHECKING)
+        await self.backend.jobs.enqueue(
+            CHECK_LOGIN, student, checking.to_json(), description=f"check login of {student}"
+        )
+        return True
+
+    async def courses(self, student: str, port: ChatPort) -> None:
+        """/courses: queue a fetch of the enrollments; the picker replaces the waiting message."""
+        if not await self._private(port) or not await self._logged_in(student, port):
+            return
+        waiting = await port.reply(texts.COURSES_LOADING)
+        await self.backend.jobs.enqueue(
+            LIST_COURSES, student, waiting.to_json(), description=f"list courses of {student}"
+        )
+
+    async def run(self, student: str, port: ChatPort) -> None:
+        """/run: start the picked courses."""
+        if await self._private(port):
+            await self._start_picked(student, port)
+
+    async def status(self, student: str, port: ChatPort) -> None:
+        """/status: every run of the student with its state."""
+        if not await self._private(port):
+            return
+        records = await self.backend.runs.status(student)
+        await port.reply(status_text(records) if records else texts.NO_RUNS)
+
+    async def cancel_menu(self, student: str, port: ChatPort) -> None:
+        """/cancel: one button per active run."""
+        if not await self._private(port):
+            return
+        active = [r for r in await self.backend.runs.status(student) if r.state.active]
+        if not active:
+            await port.reply(texts.NOTHING_TO_CANCEL)
+            return
+        keyboard = [
+            [
+                (
+                    f"{texts.BUTTON_CANCEL} {r.course_title or r.course}"[:60],
+                    encode(Action.CANCEL, r.id),
+                )
+            ]
+            for r in active
+        ]
+        await port.reply(texts.CANCEL_WHICH, keyboard)
+
+    async def forget_menu(self, port: ChatPort) -> None:
+        """/forget: ask to confirm with a button."""
+        if not await self._private(port):
+            return
+        keyboard = [
+            [
+                (texts.BUTTON_FORGET_YES, encode(Action.FORGET, "yes")),
+                (texts.BUTTON_FORGET_NO, encode(Action.FORGET, "no")),
+            ]
+        ]
+        await port.reply(texts.FORGET_CONFIRM, keyboard)
+
+    async def pressed(
+        self, student: str, port: ChatPort, data: str | None, origin: ChatTarget
+    ) -> str | None:
+        """A button pressed on message `origin`: forged or stale data, or another student's
+        run, reaches nothing. Returns a short notice for the presser, or None."""
+        try:
+            callback = decode(data)
+        except CallbackError:
+            return texts.NOT_YOURS
+        return await self._act(student, port, callback, origin)
+
+    async def _act(
+        self, student: str, port: ChatPort, callback: Callback, origin: ChatTarget
+    ) -> str | None:
+        backend = self.backend
+        match callback.action:
+            case Action.PICK | Action.PICK_UNFINISHED:
+                if callback.action is Action.PICK:
+                    if not await backend.picker.toggle(student, int(callback.argument)):
+                        return texts.PICKER_STALE
+                elif not await backend.picker.courses(student):
+                    return texts.PICKER_STALE
+                elif not await backend.picker.pick_unfinished(student):
+                    return texts.NOTHING_PICKED_UNFINISHED
+                text, keyboard = await backend.picker.render(student)
+                await port.edit(origin, text, keyboard)
+                return None
+            case Action.START:
+                if not await backend.picker.courses(student):
+                    return texts.PICKER_STALE
+                text, _ = await backend.picker.render(student)
+                await port.edit(origin, text, None)
+                await self._start_picked(student, port)
+                return None
+            case Action.CANCEL:
+                try:
+                    record = await backend.runs.cancel(student, callback.argument)
+                except RunNotFound:
+                    return texts.NOT_YOURS
+                except RunError as exc:
+                    return exc.message
+                return texts.CANCELLED.format(course=record.course_title or record.course)
+            case Action.REFRESH:
+                try:
+                    await backend.runs.refresh(student, callback.argument)
+                except RunNotFound:
+                    return texts.NOT_YOURS
+                return texts.REFRESHING
+            case Action.FORGET:
+                if callback.argument == "yes":
+                    runs = await backend.runs.forget(student)
+                    await port.edit(origin, texts.FORGOTTEN.format(runs=runs), None)
+                else:
+                    await port.edit(origin, texts.FORGET_KEPT, None)
+                return None
+        return texts.NOT_YOURS
+
+    async def _start_picked(self, student: str, port: ChatPort) -> None:
+        """Submit every picked course; each new run gets a message the workers keep editing.
+        The selection is cleared only once every picked course has its run."""
+        backend = self.backend
+        picked = await backend.picker.picked(student)
+        if not picked:
+            await port.reply(texts.PICK_FIRST)
+            return
+        await port.reply(texts.STARTING.format(count=len(picked)))
+        for course in picked:
+            try:
+                submission = await backend.runs.submit(student, course.slug)
+            except RunError as exc:
+                await port.reply(f"{course.title}: {exc.message}")
+                continue
+            record = submission.run
+            if not submission.created and record.target is not None:
+                text = texts.ALREADY_RUNNING.format(course=course.title)
+                await port.reply(text, reply_to=record.target)
+                continue
+            record.course_title = record.course_title or course.title
+            try:
+                shown = await port.post_progress(render_run(record), run_keyboard(record))
+            except ProgressHomeClosed as closed:
+                await port.reply(closed.hint)
+                continue
+            await backend.runs.show_in(student, record.id, shown)
+        await backend.picker.clear(student)
+
+    async def _private(self, port: ChatPort) -> bool:
+        if port.private:
+            return True
+        await port.reply(texts.PRIVATE_ONLY)
+        return False
+
+    async def _logged_in(self, student: str, port: ChatPort) -> bool:
+        if await self.backend.vault.has_credentials(student):
+            return True
+        await port.reply(texts.NOT_LOGGED_IN)
+        return False
