@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import discord
 
 START_TIMEOUT_S = 10.0
+READY_POLL_S = 0.02
 
 
 def import_discord() -> None:
@@ -58,7 +59,6 @@ class ClientThread:
         self._thread = threading.Thread(target=self._run, name="discord-client", daemon=True)
 
     def __enter__(self) -> Self:
-        self.client.add_listener(self._on_ready, "on_ready")
         self._thread.start()
         if not self._ready.wait(START_TIMEOUT_S) or self._error is not None:
             self.__exit__(None, None, None)
@@ -72,27 +72,44 @@ class ClientThread:
         traceback: TracebackType | None,
     ) -> None:
         if self._thread.is_alive():
-            with contextlib.suppress(RuntimeError):
-                close = asyncio.run_coroutine_threadsafe(self.client.close(), self.loop)
-                close.result(START_TIMEOUT_S)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                asyncio.run_coroutine_threadsafe(self.client.close(), self.loop)
             self._thread.join(START_TIMEOUT_S)
-        if not self.loop.is_closed() and not self.loop.is_running():
-            self.loop.close()
 
     def run(self, coroutine: object, timeout: float = START_TIMEOUT_S) -> object:
         """Run a coroutine on the client's loop and wait for its result."""
         future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)  # type: ignore[arg-type]
         return future.result(timeout)
 
-    async def _on_ready(self) -> None:
+    async def _main(self) -> None:
+        watcher = asyncio.create_task(self._watch_ready())
+        try:
+            await self.client.start(self.token)
+        finally:
+            watcher.cancel()
+            await self.client.close()
+            await _cancel_other_tasks()
+
+    async def _watch_ready(self) -> None:
+        while not self.client.is_ready():
+            await asyncio.sleep(READY_POLL_S)
         self._ready.set()
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            self.loop.run_until_complete(self.client.start(self.token))
+            self.loop.run_until_complete(self._main())
         except BaseException as error:
             self._error = error
-            self._ready.set()
         finally:
+            self._ready.set()
             self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+
+async def _cancel_other_tasks() -> None:
+    """Cancel what the client left running (views' timeout tasks), as ``asyncio.run`` does."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
