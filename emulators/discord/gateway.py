@@ -201,7 +201,11 @@ class Gateway:
         session.seq += 1
         frame = json.dumps({"op": DISPATCH, "t": event, "s": session.seq, "d": data})
         session.events.append((session.seq, frame))
-        if session.outbox is not None and self.loop is not None:
+        if session.outbox is None or self.loop is None:
+            return
+        if _running_loop() is self.loop:  # keep order with frames queued directly
+            session.outbox.put_nowait(frame)
+        else:
             self.loop.call_soon_threadsafe(session.outbox.put_nowait, frame)
 
     def _ready(self, session: Session, shard: Any) -> dict[str, Any]:
@@ -233,6 +237,13 @@ class Gateway:
             shown = {**frame, "d": {**frame["d"], "token": "[bot token]"}}
         with self.world.lock:
             self.world.gateway_frames_sent_by_bot.append(json.dumps(shown))
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _frame(op: int, data: Any) -> str:
