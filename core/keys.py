@@ -39,3 +39,14 @@ def lease(run_id: str) -> str:
 
 def student_budget(student: str) -> str:
     return f"{PREFIX}budget:student:{student}"
+
+
+METRICS_COUNTERS = PREFIX + "metrics:counters"
+METRICS_HISTOGRAMS = PREFIX + "metrics:histograms"
+METRICS_ERRORS = PREFIX + "metrics:errors"
+"""The latest errors (JSON, newest first) for `autopilot status`; see `core.metrics.store`."""
+
+
+def metrics_recent(minute: int) -> str:
+    """Counters of one wall-clock minute (`unix time // 60`), kept an hour."""
+    return f"{PREFIX}metrics:recent:{minute}"

@@ -17,6 +17,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from core.metrics.events import performing
+
 if TYPE_CHECKING:
     from redis import Redis
     from redis.client import Pipeline
@@ -44,6 +46,11 @@ class JSONJob(Job):
         self, id: str | None = None, connection: Redis | None = None, serializer: Any = None
     ) -> None:
         super().__init__(id, connection=connection, serializer=JSONSerializer)
+
+    def perform(self) -> Any:
+        run_id = str(self.args[0]) if self.func_name == ADVANCE_RUN and self.args else None
+        with performing(self, run_id):  # start latency metric; run id on every log line
+            return super().perform()
 
 
 class JSONQueue(Queue):
