@@ -41,9 +41,9 @@ def load_env_file(environ: MutableMapping[str, str]) -> Path | None:
     (None when there was none to read)."""
     named = environ.get(ENV_FILE_VARIABLE, "").strip()
     path = Path(named) if named else DEFAULT_ENV_FILE
-    if named and not path.is_file():
+    if named and not path.exists():
         raise EnvFileError(f"{ENV_FILE_VARIABLE}={named!r}: no such file")
-    if not path.is_file():
+    if not path.exists() or path.is_dir():
         return None
     for key, value in read_env_file(path).items():
         environ.setdefault(key, value)
