@@ -22,6 +22,7 @@ from workers.cli import (
     dlq,
     emulator,
     keys,
+    metrics,
     scheduler,
     status,
     telegram,
@@ -29,7 +30,20 @@ from workers.cli import (
     worker,
 )
 
-COMMANDS = (up, demo, complete, worker, scheduler, telegram, dashboard, keys, dlq, status, emulator)
+COMMANDS = (
+    up,
+    demo,
+    complete,
+    worker,
+    scheduler,
+    telegram,
+    dashboard,
+    keys,
+    dlq,
+    status,
+    metrics,
+    emulator,
+)
 PACKAGE = "vtu-autopilot"
 
 

@@ -44,19 +44,19 @@ class MetricsServer:
         self.thread.join(timeout=5)
 
 
-def serve_metrics(redis: Redis, port: int) -> MetricsServer | None:
-    """Serve the metrics on 127.0.0.1:`port` (0: any free port) in a daemon thread; None when
+def serve_metrics(redis: Redis, port: int, host: str = HOST) -> MetricsServer | None:
+    """Serve the metrics on `host`:`port` (0: any free port) in a daemon thread; None when
     another process already serves that port."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(RedisCollector(redis))
     try:
-        server, thread = start_http_server(port, addr=HOST, registry=registry)
+        server, thread = start_http_server(port, addr=host, registry=registry)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             return None
         raise
     served = MetricsServer(server, thread)
-    log.info("metrics on http://%s:%d/metrics", HOST, served.port)
+    log.info("metrics on http://%s:%d/metrics", host, served.port)
     return served
 
 
