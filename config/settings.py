@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlparse
 
+from config.env_file import read_env_file
+
 DEFAULT_VTU_BASE_URL = "https://online.vtu.ac.in/api/v1"
 DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DISCORD_API_BASE_URL = "https://discord.com/api/v10"
@@ -31,6 +33,7 @@ DEFAULT_MAX_RUNS_PER_STUDENT = 10
 # Telegram allows about one message a second per chat; a progress edit every few seconds
 # leaves room for the bot's answers to commands in the same chat.
 DEFAULT_TELEGRAM_EDIT_INTERVAL_S = 3.0
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -60,6 +63,8 @@ class Settings:
     dashboard_password: str | None = field(default=None, repr=False)
     telegram_webhook_url: str | None = None
     telegram_edit_interval_s: float = DEFAULT_TELEGRAM_EDIT_INTERVAL_S
+    metrics_port: int | None = None
+    log_format: str = "text"
 
     def __post_init__(self) -> None:
         for name, schemes in _URL_SCHEMES.items():
@@ -74,6 +79,10 @@ class Settings:
         for name in ("max_active_runs", "max_runs_per_student"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be at least 1")
+        if self.metrics_port is not None and not 0 < self.metrics_port < 65536:
+            raise ConfigError("AUTOPILOT_METRICS_PORT must be a port number (1-65535)")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"AUTOPILOT_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
 
     def to_env(self) -> dict[str, str]:
         """These settings as the environment variables that would produce them."""
@@ -91,7 +100,7 @@ class Settings:
     ) -> Settings:
         """Build settings from `environ` (default: the process environment) over an
         optional `.env` file; the environment wins over the file."""
-        values = dict(_read_env_file(env_file)) if env_file else {}
+        values = read_env_file(env_file) if env_file else {}
         values.update(os.environ if environ is None else environ)
         kwargs: dict[str, object] = {}
         for f in fields(cls):
@@ -102,8 +111,10 @@ class Settings:
                 kwargs[f.name] = _parse_rate(_ENV_NAMES[f.name], raw)
             elif f.name == "telegram_edit_interval_s":
                 kwargs[f.name] = _parse_seconds(_ENV_NAMES[f.name], raw)
-            elif f.name in ("max_active_runs", "max_runs_per_student"):
+            elif f.name in ("max_active_runs", "max_runs_per_student", "metrics_port"):
                 kwargs[f.name] = _parse_int(_ENV_NAMES[f.name], raw)
+            elif f.name == "log_format":
+                kwargs[f.name] = raw.lower()
             elif f.name == "secret_keys":
                 kwargs[f.name] = tuple(k.strip() for k in raw.split(",") if k.strip())
             else:
@@ -135,6 +146,8 @@ _ENV_NAMES = {
     "dashboard_password": "AUTOPILOT_DASHBOARD_PASSWORD",
     "telegram_webhook_url": "TELEGRAM_WEBHOOK_URL",
     "telegram_edit_interval_s": "TELEGRAM_EDIT_INTERVAL_S",
+    "metrics_port": "AUTOPILOT_METRICS_PORT",
+    "log_format": "AUTOPILOT_LOG_FORMAT",
 }
 
 _URL_SCHEMES = {
@@ -173,16 +186,3 @@ def _parse_int(env: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{env}={raw!r} must be a whole number") from None
-
-
-def _read_env_file(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    values: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
-    return values

@@ -19,6 +19,10 @@ CREDIT_MODEL = PREFIX + "credit-model"
 """How the platform credits watching, as learned by runs: new runs start from it."""
 PROBE_LOCK = PREFIX + "credit-probe"
 """Held by the one run allowed to probe while no model is known yet."""
+METRICS_COUNTERS = PREFIX + "metrics:counters"
+METRICS_HISTOGRAMS = PREFIX + "metrics:histograms"
+METRICS_ERRORS = PREFIX + "metrics:errors"
+"""The latest errors (JSON, newest first) for `autopilot status`; see `core.metrics.store`."""
 
 
 def vault(student: str) -> str:
@@ -55,3 +59,8 @@ def pending_login(student: str) -> str:
     """The vault id holding `student`'s not-yet-checked credentials, so a typo never
     replaces a good login."""
     return student + ":pending-login"
+
+
+def metrics_recent(minute: int) -> str:
+    """Counters of one wall-clock minute (`unix time // 60`), kept an hour."""
+    return f"{PREFIX}metrics:recent:{minute}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -41,3 +42,4 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     """No setting leaks in from the machine running the tests."""
     for name in [*_ENV_NAMES.values(), "VTU_EMAIL", "VTU_PASSWORD"]:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AUTOPILOT_ENV_FILE", os.devnull)  # never a developer's ./.env

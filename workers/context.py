@@ -18,6 +18,7 @@ from redis.asyncio import Redis as AsyncRedis
 from rq.job import get_current_job
 
 from config import Settings
+from core.metrics.http import event_hooks
 from core.runs import Runs
 from core.runs.queues import RUNS_QUEUE, queue
 from core.runs.store import RunStore
@@ -69,7 +70,8 @@ class WorkerContext:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+            hooks = event_hooks(self.async_redis, self.settings)  # platform and chat metrics
+            self._http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, event_hooks=hooks)
         return self._http
 
     def patience(self) -> float:

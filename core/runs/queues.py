@@ -18,6 +18,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from core.jobs import ADVANCE_RUN
+from core.metrics.events import performing
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -45,6 +46,11 @@ class JSONJob(Job):
         self, id: str | None = None, connection: Redis | None = None, serializer: Any = None
     ) -> None:
         super().__init__(id, connection=connection, serializer=JSONSerializer)
+
+    def perform(self) -> Any:
+        run_id = str(self.args[0]) if self.func_name == ADVANCE_RUN and self.args else None
+        with performing(self, run_id):  # start latency metric; run id on every log line
+            return super().perform()
 
 
 class JSONQueue(Queue):

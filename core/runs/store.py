@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from core import keys
+from core.metrics.events import run_finished
 from core.runs.record import ACTIVE_STATES, RunRecord, RunState
 
 if TYPE_CHECKING:
@@ -172,6 +173,8 @@ class RunStore:
                 RETENTION_S,
             ],
         )
+        if done:
+            run_finished(self.redis, run_id, state.value, error)
         return bool(done)
 
     def reopen(self, run_id: str, generation: int, job_id: str) -> bool:

@@ -7,10 +7,13 @@ only place that knows every part of the project (bots, workers, stand-ins).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from config import ConfigError
+from config.env_file import EnvFileError, load_env_file
 from config.logging import configure_logging
 from workers.cli import (
     complete,
@@ -19,13 +22,29 @@ from workers.cli import (
     dlq,
     emulator,
     keys,
+    metrics,
     scheduler,
+    status,
     telegram,
     up,
     worker,
 )
 
-COMMANDS = (up, demo, complete, worker, scheduler, telegram, dashboard, keys, dlq, emulator)
+COMMANDS = (
+    up,
+    demo,
+    complete,
+    worker,
+    scheduler,
+    telegram,
+    dashboard,
+    keys,
+    dlq,
+    status,
+    metrics,
+    emulator,
+)
+PACKAGE = "vtu-autopilot"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,15 +56,28 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument("--version", action="version", version=f"autopilot {project_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.add_parser(subparsers)
     return parser
 
 
+def project_version() -> str:
+    try:
+        return version(PACKAGE)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(args.verbose)
+    try:
+        load_env_file(os.environ)  # ./.env or AUTOPILOT_ENV_FILE; the environment wins
+        configure_logging(args.verbose, os.environ.get("AUTOPILOT_LOG_FORMAT", "text"))
+    except (ConfigError, EnvFileError) as exc:
+        print(f"autopilot: configuration error: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.handler(args))
     except ConfigError as exc:

@@ -16,10 +16,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from redis import Redis
+
 from config import Settings
 from core.embedded_redis import EmbeddedRedis
 from workers.cli.common import require_secret_box
 from workers.cli.dashboard import DEFAULT_PORT, dashboard_command
+from workers.metrics import serve_metrics_when_free
 
 DEFAULT_DATA_DIR = Path(".autopilot")
 RESTART_DELAY_S = 2.0
@@ -78,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     settings = Settings.from_env(env)
+    serve_metrics_when_free(Redis.from_url(env["REDIS_URL"]), settings.metrics_port)
     children = [
         Child(f"worker-{n}", autopilot("worker", "--name", f"worker-{os.getpid()}-{n}"), env)
         for n in range(1, args.workers + 1)

@@ -14,6 +14,7 @@ from config import Settings
 from core.runs.queues import QUEUES, JSONJob, queue
 from workers import context
 from workers.cli.common import require_redis, require_secret_box
+from workers.metrics import serve_metrics_when_free
 
 log = logging.getLogger(__name__)
 RECONNECT_S = 1.0
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     redis = require_redis(settings)
     require_secret_box(settings)
     context.install(context.WorkerContext.build(settings, redis))
+    serve_metrics_when_free(redis, settings.metrics_port)
     level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"
     while True:
         worker = SimpleWorker(
