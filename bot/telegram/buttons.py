@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
+
+from telegram.error import BadRequest
 
 from bot.telegram.replies import edit
 from bot.telegram.services import student_id
@@ -15,22 +18,37 @@ if TYPE_CHECKING:
 
     from bot.telegram.services import BotContext
 
+log = logging.getLogger(__name__)
+
 
 async def pressed(update: Update, context: BotContext) -> None:
-    """Any inline button: forged or stale data, or another student's run, reaches nothing."""
+    """Any inline button, always answered: forged, malformed or stale data, or another
+    student's run, reaches nothing."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     try:
         callback = decode(query.data)
     except CallbackError:
-        await query.answer(texts.NOT_YOURS, show_alert=True)
+        log.info("refused malformed button data from user %s", user.id)
+        await _answer(query, texts.BUTTON_INVALID, alert=True)
         return
-    message = query.message
-    if message is None:
-        await query.answer(texts.NOT_YOURS)
+    if query.message is None:  # a button on an inline-mode message: never ours
+        await _answer(query, texts.BUTTON_INVALID)
         return
-    answer = await _act(context, query, callback, student_id(user.id))
-    await query.answer(answer)
+    try:
+        answer = await _act(context, query, callback, student_id(user.id))
+    except Exception:
+        await _answer(query, texts.SOMETHING_WENT_WRONG)
+        raise
+    await _answer(query, answer)
+
+
+async def _answer(query: CallbackQuery, text: str | None, *, alert: bool = False) -> None:
+    """Stop the button's spinner; a query already too old to answer is only logged."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        log.info("could not answer a button press: %s", exc.message)
 
 
 async def _act(

@@ -70,6 +70,7 @@ UNKNOWN_COMMAND = "I do not know that command. /help lists what I can do."
 USE_BUTTONS = "Please use the buttons of my last message, or a command from /help."
 NOT_UNDERSTOOD = "I only understand commands; /help lists them."
 NOT_YOURS = "That button is not for you, or it is out of date."
+BUTTON_INVALID = "This button is no longer valid; /help lists what I can do."
 REFRESHING = "Refreshing…"
 SOMETHING_WENT_WRONG = "Something went wrong on our side; please try again in a minute."
 

@@ -102,15 +102,31 @@ def test_forged_stale_and_foreign_buttons_touch_nothing(
     log_in(telegram, drain, STUDENT_USER)
     progress = start_course(telegram, drain, STUDENT_USER)
     run = ctx.runs.status(STUDENT)[0]
-    for data in ("cancel:../../x", "explode:1", "x" * 70, "cancel:" + "0" * 16):
+    for data in ("cancel:../../x", "explode:1", "x" * 70):
         query = forge_press(telegram, OTHER_USER, CHAT, progress.message_id, data)
-        assert answer_to(telegram, query) == texts.NOT_YOURS
+        assert answer_to(telegram, query) == texts.BUTTON_INVALID
+    query = forge_press(telegram, OTHER_USER, CHAT, progress.message_id, "cancel:" + "0" * 16)
+    assert answer_to(telegram, query) == texts.NOT_YOURS
     query = telegram.press_button(OTHER_USER, CHAT, progress.message_id, f"cancel:{run.id}")
     assert answer_to(telegram, query) == texts.NOT_YOURS
     assert ctx.runs.get(STUDENT, run.id).state is RunState.QUEUED
     redis.delete(*redis.keys("autopilot:picker:*"))
     query = forge_press(telegram, STUDENT_USER, CHAT, progress.message_id, "pick:0")
     assert answer_to(telegram, query) == texts.PICKER_STALE
+
+
+def test_button_data_that_is_not_valid_text_is_answered_not_raised(
+    telegram: TelegramEmulator, bot, caplog
+):
+    telegram.send_text(STUDENT_USER, "/forget")
+    confirm = telegram.wait_for(says("cannot be undone"), chat_id=CHAT)
+    for data in ("forget:\ud800", "\udfff" * 3, "pick:\ud83d"):
+        query = forge_press(telegram, STUDENT_USER, CHAT, confirm.message_id, data)
+        assert answer_to(telegram, query) == texts.BUTTON_INVALID
+    query = telegram.press_button(STUDENT_USER, CHAT, confirm.message_id, "forget:no")
+    assert answer_to(telegram, query) is None
+    assert not [m for m in telegram.chat(CHAT) if m.text == texts.SOMETHING_WENT_WRONG]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 def test_forget_asks_first_then_deletes_everything(telegram: TelegramEmulator, bot, ctx, drain):
