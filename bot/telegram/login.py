@@ -44,7 +44,7 @@ async def take_email(update: Update, context: BotContext) -> int:
     assert chat is not None and message is not None and context.user_data is not None
     email = (message.text or "").strip()
     if not texts.looks_like_email(email):
-        await say(context, chat.id, texts.BAD_EMAIL)
+        await _reject(context, chat.id, message.message_id, texts.BAD_EMAIL, texts.BAD_EMAIL_KEPT)
         return LoginState.EMAIL
     context.user_data["email"] = email
     await try_delete(context, chat.id, message.message_id)  # no login in the chat history
@@ -57,13 +57,14 @@ async def take_password(update: Update, context: BotContext) -> int:
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     assert chat is not None and message is not None and user is not None
     assert context.user_data is not None
-    deleted = await try_delete(context, chat.id, message.message_id)
-    if not deleted:
-        await say(context, chat.id, texts.PASSWORD_NOT_DELETED)
     password = message.text or ""
     if not password.strip() or len(password) > texts.MAX_PASSWORD_CHARS:
-        await say(context, chat.id, texts.BAD_PASSWORD)
+        await _reject(
+            context, chat.id, message.message_id, texts.BAD_PASSWORD, texts.BAD_PASSWORD_KEPT
+        )
         return LoginState.PASSWORD
+    if not await try_delete(context, chat.id, message.message_id):
+        await say(context, chat.id, texts.PASSWORD_NOT_DELETED)
     student = student_id(user.id)
     email = context.user_data.pop("email", "")
     services = context.services
@@ -86,12 +87,28 @@ def _prompt(context: BotContext, chat_id: int, text: str) -> None:
 
 
 async def repeat_prompt(update: Update, context: BotContext) -> int | None:
-    """Anything but text during a login: ask again for what is awaited."""
-    chat = update.effective_chat
-    assert chat is not None and context.user_data is not None
-    awaiting_password = "email" in context.user_data
-    await say(context, chat.id, texts.ASK_PASSWORD if awaiting_password else texts.ASK_EMAIL)
+    """Anything but text during a login (a photo's caption may hold the password): delete
+    it, say so, and ask again for what is awaited."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None and context.user_data is not None
+    prompt = texts.ASK_PASSWORD if "email" in context.user_data else texts.ASK_EMAIL
+    await _reject(
+        context,
+        chat.id,
+        message.message_id,
+        texts.NOT_TEXT_AT_LOGIN.format(prompt=prompt),
+        texts.NOT_TEXT_AT_LOGIN_KEPT.format(prompt=prompt),
+    )
     return None
+
+
+async def _reject(
+    context: BotContext, chat_id: int, message_id: int, deleted_text: str, kept_text: str
+) -> None:
+    """A message refused at a credentials step may hold a secret: delete it, and say why
+    (or that it could not be deleted)."""
+    deleted = await try_delete(context, chat_id, message_id)
+    await say(context, chat_id, deleted_text if deleted else kept_text)
 
 
 async def cancel_login(update: Update, context: BotContext) -> int:

@@ -28,14 +28,33 @@ LOGIN_PRIVATE_ONLY = (
 )
 PRIVATE_ONLY = "Your courses and runs are private: talk to me in a private chat."
 ASK_EMAIL = "Send your VTU email (the one you log in to online.vtu.ac.in with). /cancel stops."
-BAD_EMAIL = "That does not look like an email address. Send your VTU email, or /cancel."
+BAD_EMAIL = (
+    "I deleted your message: it did not look like an email address, and it might have been "
+    "your password. Send your VTU email, or /cancel."
+)
+BAD_EMAIL_KEPT = (
+    "That did not look like an email address. I could not delete it: if it was your "
+    "password, delete it yourself (long-press it, Delete). Send your VTU email, or /cancel."
+)
 ASK_PASSWORD = (
     "Now send your VTU password. I delete that message at once and keep the password only "
     "encrypted."
 )
-BAD_PASSWORD = "That is not a password I can use (empty or too long). Send it again, or /cancel."
+BAD_PASSWORD = (
+    "I deleted your message: it is not a password I can use (empty or too long). Send it "
+    "again, or /cancel."
+)
+BAD_PASSWORD_KEPT = (
+    "That is not a password I can use (empty or too long), and I could not delete it: "
+    "please delete it yourself (long-press it, Delete). Send it again, or /cancel."
+)
 PASSWORD_NOT_DELETED = (
     "I could not delete your password message: please delete it yourself (long-press it, Delete)."
+)
+NOT_TEXT_AT_LOGIN = "I deleted your message: at this step I only take text. {prompt}"
+NOT_TEXT_AT_LOGIN_KEPT = (
+    "At this step I only take text; I could not delete that message, so if it holds your "
+    "password, delete it yourself (long-press it, Delete). {prompt}"
 )
 LOGIN_CHECKING = "Checking your login with VTU…"
 LOGIN_OK = "Logged in as {email}. Next: /courses to pick courses."

@@ -62,7 +62,7 @@ def test_login_rejects_odd_input_and_a_password_the_bot_cannot_delete(
     telegram.send_text(STUDENT_USER, "a" * 4000)
     telegram.wait_for(says(texts.BAD_EMAIL), chat_id=CHAT)
     telegram.send_text(STUDENT_USER, EMAIL)
-    telegram.wait_for(says("password"), chat_id=CHAT)
+    telegram.wait_for(says(texts.ASK_PASSWORD), chat_id=CHAT)
     telegram.send_text(STUDENT_USER, "p" * 500)
     telegram.wait_for(says(texts.BAD_PASSWORD), chat_id=CHAT)
     telegram.set_can_delete(CHAT, False)
@@ -72,6 +72,34 @@ def test_login_rejects_odd_input_and_a_password_the_bot_cannot_delete(
     drain(lambda: ctx.vault.has_credentials(STUDENT))
     long_one = [m for m in telegram.chat(CHAT) if (m.text or "").startswith("ppp")]
     assert long_one and long_one[0].deleted
+
+
+def test_a_password_typed_at_the_email_step_is_deleted_and_the_bot_says_why(
+    telegram: TelegramEmulator, bot
+):
+    telegram.send_text(STUDENT_USER, "/login")
+    telegram.wait_for(says("VTU email"), chat_id=CHAT)
+    slip = telegram.send_text(STUDENT_USER, PASSWORD)
+    telegram.wait_for(says(texts.BAD_EMAIL), chat_id=CHAT)
+    assert message(telegram.chat(CHAT), slip["message_id"]).deleted
+    assert "might have been your password" in texts.BAD_EMAIL
+    caption = telegram.send_photo(STUDENT_USER, caption=PASSWORD)
+    telegram.wait_for(says("I deleted your message: at this step I only take text"), chat_id=CHAT)
+    assert message(telegram.chat(CHAT), caption["message_id"]).deleted
+    telegram.send_text(STUDENT_USER, EMAIL)
+    telegram.wait_for(says(texts.ASK_PASSWORD), chat_id=CHAT)
+    blank = telegram.send_text(STUDENT_USER, " ")
+    telegram.wait_for(says(texts.BAD_PASSWORD), chat_id=CHAT)
+    assert message(telegram.chat(CHAT), blank["message_id"]).deleted
+    telegram.set_can_delete(CHAT, False)
+    telegram.send_text(STUDENT_USER, "/cancel")
+    telegram.wait_for(says(texts.LOGIN_CANCELLED), chat_id=CHAT)
+    telegram.send_text(STUDENT_USER, "/login")
+    telegram.wait_for(says("VTU email"), chat_id=CHAT)
+    telegram.send_text(STUDENT_USER, PASSWORD)
+    telegram.wait_for(says(texts.BAD_EMAIL_KEPT), chat_id=CHAT)
+    shown = [m.text for m in telegram.chat(CHAT) if not m.deleted]
+    assert shown.count(PASSWORD) == 1  # only the one the bot could not delete, and it said so
 
 
 def test_wrong_password_is_reported_and_not_kept(telegram: TelegramEmulator, bot, ctx, drain):
