@@ -59,12 +59,43 @@ NOT_TEXT_AT_LOGIN_KEPT = (
 LOGIN_CHECKING = "Checking your login with VTU…"
 LOGIN_OK = "Logged in as {email}. Next: /courses to pick courses."
 LOGIN_FAILED = "Login failed: {reason}"
+LOGIN_EXPIRED = "That login attempt expired before it was checked; send /login again."
+LOGIN_PLATFORM_DOWN = (
+    "Login not checked: the VTU platform did not answer ({attempts} tries over about "
+    "{minutes} min). Nothing was kept; send /login again in a few minutes."
+)
+LOGIN_UNREADABLE = (
+    "Login not checked: AutoPilot could not read back what you sent (a problem with its "
+    "encryption keys, on our side; the team has been told). Nothing was kept; send /login "
+    "again later."
+)
+LOGIN_BROKE = (
+    "Login not checked: something failed on our side (the team has been told). Nothing was "
+    "kept; send /login again in a few minutes."
+)
+PLATFORM_RETRYING = (
+    "{doing}: the VTU platform is not answering, so I will try again in {seconds} s "
+    "(try {attempt} of {attempts}). This message will show the result."
+)
 LOGIN_CANCELLED = "Login cancelled; nothing was stored."
 
 NOT_LOGGED_IN = "You are not logged in yet: send /login first."
 COURSES_LOADING = "Fetching your courses from VTU…"
 COURSES_FAILED = "Could not fetch your courses: {reason}"
 COURSES_NONE = "VTU lists no courses for you."
+COURSES_PLATFORM_DOWN = (
+    "Could not fetch your courses: the VTU platform did not answer ({attempts} tries over "
+    "about {minutes} min). Send /courses again in a few minutes."
+)
+COURSES_LOGIN_UNREADABLE = (
+    "Could not fetch your courses: AutoPilot could not read your stored login (a problem "
+    "with its encryption keys, on our side; the team has been told). Try /courses later; if "
+    "it keeps failing, /login again."
+)
+COURSES_BROKE = (
+    "Could not fetch your courses: something failed on our side (the team has been told). "
+    "Send /courses again in a few minutes."
+)
 COURSES_PICK = "Your courses (tap to select, then Start or /run):\n{lines}"
 COURSE_LINE = "{mark} {title}: {percent:.0f} %"
 PICK_FIRST = "Pick courses first: /courses, then tap the ones to run."

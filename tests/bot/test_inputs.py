@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from core.conversation import texts
 from core.conversation.login import pending_login
 from core.runs import RunState
 from emulators.telegram import TelegramEmulator
-from emulators.vtu.server import VTUEmulator
 from tests.bot.conftest import OTHER_USER, STUDENT_USER, says
 from tests.bot.helpers import answer_to, forge_press, log_in, message, start_course
 from tests.core.conftest import EMAIL, PASSWORD
@@ -109,19 +106,9 @@ def test_wrong_password_is_reported_and_not_kept(telegram: TelegramEmulator, bot
     assert not ctx.vault.has_credentials(pending_login(STUDENT))
 
 
-def test_courses_before_login_and_while_the_platform_is_down(
-    telegram: TelegramEmulator, vtu: VTUEmulator, bot, ctx, drain
-):
+def test_courses_before_login(telegram: TelegramEmulator, bot):
     telegram.send_text(STUDENT_USER, "/courses")
     telegram.wait_for(says(texts.NOT_LOGGED_IN), chat_id=CHAT)
-    log_in(telegram, drain, STUDENT_USER)
-    vtu.settings = dataclasses.replace(vtu.settings, error_rate=1.0)
-    telegram.send_text(STUDENT_USER, "/courses")
-    telegram.wait_for(says("Fetching"), chat_id=CHAT)
-    drain(lambda: "Fetching" not in (telegram.last_bot_message(CHAT).text or ""))
-    assert telegram.last_bot_message(CHAT).text.startswith(
-        "Could not fetch your courses: The VTU platform is down"
-    )
 
 
 def test_forged_stale_and_foreign_buttons_touch_nothing(
