@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot.telegram.replies import edit
 from bot.telegram.services import student_id
 from bot.telegram.starting import start_picked
-from core.conversation import Action, Callback, CallbackError, decode, texts
+from core.conversation import Action, Callback, CallbackError, Keyboard, decode, texts
 from core.runs import RunError, RunNotFound
 
 if TYPE_CHECKING:
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from bot.telegram.services import BotContext
 
 log = logging.getLogger(__name__)
+
+_NOT_EDITABLE = ("message can't be edited", "message to edit not found")
+"""How Telegram refuses to edit a message that is gone or not the bot's."""
 
 
 async def pressed(update: Update, context: BotContext) -> None:
@@ -68,13 +71,15 @@ async def _act(
             elif not await services.picker.pick_unfinished(student):
                 return texts.NOTHING_PICKED_UNFINISHED
             text, keyboard = await services.picker.render(student)
-            await edit(context, chat_id, message_id, text, keyboard)
+            if not await _redraw(context, chat_id, message_id, text, keyboard):
+                return texts.BUTTON_INVALID
             return None
         case Action.START:
             if not await services.picker.courses(student):
                 return texts.PICKER_STALE
             text, _ = await services.picker.render(student)
-            await edit(context, chat_id, message_id, text, None)
+            if not await _redraw(context, chat_id, message_id, text, None):
+                return texts.BUTTON_INVALID
             await start_picked(context, chat_id, student)
             return None
         case Action.CANCEL:
@@ -96,8 +101,24 @@ async def _act(
                 runs = await services.runs.forget(student)
                 await services.vault.forget_pending_login(student)
                 await services.picker.forget(student)
-                await edit(context, chat_id, message_id, texts.FORGOTTEN.format(runs=runs), None)
-            else:
-                await edit(context, chat_id, message_id, texts.FORGET_KEPT, None)
+                done = texts.FORGOTTEN.format(runs=runs)
+                return None if await _redraw(context, chat_id, message_id, done, None) else done
+            if not await _redraw(context, chat_id, message_id, texts.FORGET_KEPT, None):
+                return texts.FORGET_KEPT
             return None
     return texts.NOT_YOURS
+
+
+async def _redraw(
+    context: BotContext, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None
+) -> bool:
+    """Replace the message whose button was pressed; False when it cannot be edited (deleted
+    since, or not the bot's own: a forged press)."""
+    try:
+        await edit(context, chat_id, message_id, text, keyboard)
+    except BadRequest as exc:
+        if not any(reason in exc.message.lower() for reason in _NOT_EDITABLE):
+            raise
+        log.info("button on message %s in chat %s: %s", message_id, chat_id, exc.message)
+        return False
+    return True

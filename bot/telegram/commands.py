@@ -17,33 +17,38 @@ if TYPE_CHECKING:
 LIST_COURSES = "workers.jobs.account.list_courses"
 
 
-def _ids(update: Update) -> tuple[int, str]:
+def _ids(update: Update) -> tuple[int, str] | None:
+    """The chat and the student a command came from; None when it has no sender (a channel
+    post): there is nobody to answer."""
     chat, user = update.effective_chat, update.effective_user
-    assert chat is not None and user is not None
+    if chat is None or user is None:
+        return None
     return chat.id, student_id(user.id)
 
 
-async def _private(update: Update, context: BotContext) -> bool:
-    """Whether the update came from a private chat; answers otherwise."""
-    chat = update.effective_chat
-    assert chat is not None
-    if chat.type == chat.PRIVATE:
-        return True
-    await say(context, chat.id, texts.PRIVATE_ONLY)
-    return False
+async def _private(update: Update, context: BotContext) -> tuple[int, str] | None:
+    """The chat and the student of a command from a private chat; elsewhere, says so and
+    returns None."""
+    ids, chat = _ids(update), update.effective_chat
+    if ids is None or chat is None:
+        return None
+    if chat.type != chat.PRIVATE:
+        await say(context, chat.id, texts.PRIVATE_ONLY)
+        return None
+    return ids
 
 
 async def welcome(update: Update, context: BotContext) -> None:
     """/start and /help: what the bot does, the steps, how credentials are kept."""
-    chat_id, _ = _ids(update)
-    await say(context, chat_id, texts.WELCOME)
+    if ids := _ids(update):
+        await say(context, ids[0], texts.WELCOME)
 
 
 async def courses(update: Update, context: BotContext) -> None:
     """/courses: queue a fetch of the enrollments; the picker replaces the waiting message."""
-    if not await _private(update, context):
+    if not (ids := await _private(update, context)):
         return
-    chat_id, student = _ids(update)
+    chat_id, student = ids
     services = context.services
     if not await services.vault.has_credentials(student):
         await say(context, chat_id, texts.NOT_LOGGED_IN)
@@ -60,26 +65,26 @@ async def courses(update: Update, context: BotContext) -> None:
 
 async def run(update: Update, context: BotContext) -> None:
     """/run: start the picked courses."""
-    if not await _private(update, context):
+    if not (ids := await _private(update, context)):
         return
-    chat_id, student = _ids(update)
+    chat_id, student = ids
     await start_picked(context, chat_id, student)
 
 
 async def status(update: Update, context: BotContext) -> None:
     """/status: every run of the student with its state."""
-    if not await _private(update, context):
+    if not (ids := await _private(update, context)):
         return
-    chat_id, student = _ids(update)
+    chat_id, student = ids
     records = await context.services.runs.status(student)
     await say(context, chat_id, status_text(records) if records else texts.NO_RUNS)
 
 
 async def cancel(update: Update, context: BotContext) -> None:
     """/cancel: one button per active run."""
-    if not await _private(update, context):
+    if not (ids := await _private(update, context)):
         return
-    chat_id, student = _ids(update)
+    chat_id, student = ids
     active = [r for r in await context.services.runs.status(student) if r.state.active]
     if not active:
         await say(context, chat_id, texts.NOTHING_TO_CANCEL)
@@ -93,9 +98,9 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 async def forget(update: Update, context: BotContext) -> None:
     """/forget: ask to confirm with a button."""
-    if not await _private(update, context):
+    if not (ids := await _private(update, context)):
         return
-    chat_id, _ = _ids(update)
+    chat_id, _ = ids
     keyboard = [
         [
             (texts.BUTTON_FORGET_YES, encode(Action.FORGET, "yes")),
@@ -107,22 +112,19 @@ async def forget(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot does not have."""
-    chat_id, _ = _ids(update)
-    await say(context, chat_id, texts.UNKNOWN_COMMAND)
+    if ids := _ids(update):
+        await say(context, ids[0], texts.UNKNOWN_COMMAND)
 
 
 async def stray_text(update: Update, context: BotContext) -> None:
     """Text where a button or a command was expected; in a group, possibly a secret."""
-    chat, message = update.effective_chat, update.effective_message
-    assert chat is not None and message is not None
-    if chat.type != chat.PRIVATE:
-        return
-    await say(context, chat.id, texts.USE_BUTTONS)
+    chat = update.effective_chat
+    if chat is not None and chat.type == chat.PRIVATE:
+        await say(context, chat.id, texts.USE_BUTTONS)
 
 
 async def not_text(update: Update, context: BotContext) -> None:
     """Stickers, photos and anything else that is not text."""
     chat = update.effective_chat
-    assert chat is not None
-    if chat.type == chat.PRIVATE:
+    if chat is not None and chat.type == chat.PRIVATE:
         await say(context, chat.id, texts.NOT_UNDERSTOOD)

@@ -61,16 +61,16 @@ LOGIN_OK = "Logged in as {email}. Next: /courses to pick courses."
 LOGIN_FAILED = "Login failed: {reason}"
 LOGIN_EXPIRED = "That login attempt expired before it was checked; send /login again."
 LOGIN_PLATFORM_DOWN = (
-    "Login not checked: the VTU platform did not answer ({attempts} tries over about "
+    "Login failed: the VTU platform did not answer ({attempts} tries over about "
     "{minutes} min). Nothing was kept; send /login again in a few minutes."
 )
 LOGIN_UNREADABLE = (
-    "Login not checked: AutoPilot could not read back what you sent (a problem with its "
+    "Login failed: AutoPilot could not read back what you sent (a problem with its "
     "encryption keys, on our side; the team has been told). Nothing was kept; send /login "
     "again later."
 )
 LOGIN_BROKE = (
-    "Login not checked: something failed on our side (the team has been told). Nothing was "
+    "Login failed: something failed on our side (the team has been told). Nothing was "
     "kept; send /login again in a few minutes."
 )
 PLATFORM_RETRYING = (

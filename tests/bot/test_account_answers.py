@@ -85,7 +85,7 @@ def test_login_during_an_outage_is_retried_then_answered_and_nothing_kept(
 ):
     platform_down(vtu)
     checking = send_login(telegram)
-    drain(lambda: shown(telegram, checking).startswith("Login not checked"))
+    drain(lambda: shown(telegram, checking).startswith("Login failed"))
     history = message(telegram.chat(CHAT), checking).history
     assert "Checking your login with VTU: the VTU platform is not answering" in history[1]
     assert history[-1] == texts.LOGIN_PLATFORM_DOWN.format(attempts=3, minutes=1)

@@ -144,6 +144,17 @@ def test_button_data_that_is_not_valid_text_is_answered_not_raised(
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
+def test_a_press_on_a_message_the_bot_cannot_edit_is_answered_not_raised(
+    telegram: TelegramEmulator, bot, caplog
+):
+    sent = telegram.send_text(STUDENT_USER, "/help")
+    telegram.wait_for(says("/login"), chat_id=CHAT)
+    for data, answer in (("pick:0", texts.PICKER_STALE), ("forget:no", texts.FORGET_KEPT)):
+        query = forge_press(telegram, STUDENT_USER, CHAT, sent["message_id"], data)
+        assert answer_to(telegram, query) == answer
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 def test_forget_asks_first_then_deletes_everything(telegram: TelegramEmulator, bot, ctx, drain):
     log_in(telegram, drain, STUDENT_USER)
     telegram.send_text(STUDENT_USER, "/forget")
