@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from telegram.error import BadRequest
+
 from bot.telegram.replies import edit, say
 from core.chat import ChatLimits, ChatTarget, Platform
+from core.conversation.service import MessageNotEditable
 
 if TYPE_CHECKING:
     from bot.telegram.services import BotContext
     from core.conversation.texts import Keyboard
+
+NOT_EDITABLE = ("message can't be edited", "message to edit not found")
+"""How Telegram refuses to edit a message that is gone or not the bot's."""
 
 TELEGRAM_LIMITS = ChatLimits(
     button_data_bytes=64,
@@ -47,4 +53,9 @@ class TelegramPort:
         return await self.reply(text, keyboard)
 
     async def edit(self, target: ChatTarget, text: str, keyboard: Keyboard | None = None) -> None:
-        await edit(self._context, int(target.chat_id), int(target.message_id), text, keyboard)
+        try:
+            await edit(self._context, int(target.chat_id), int(target.message_id), text, keyboard)
+        except BadRequest as exc:
+            if any(reason in exc.message.lower() for reason in NOT_EDITABLE):
+                raise MessageNotEditable(exc.message) from exc
+            raise

@@ -60,8 +60,10 @@ def student_id(user_id: int) -> str:
     return f"telegram:{user_id}"
 
 
-def port_and_student(update: Update, context: BotContext) -> tuple[TelegramPort, str]:
-    """The update's chat as a conversation port, and the student who sent it."""
+def port_and_student(update: Update, context: BotContext) -> tuple[TelegramPort, str] | None:
+    """The update's chat as a conversation port, and the student who sent it; None when it
+    has no sender (a channel post): there is nobody to answer."""
     chat, user = update.effective_chat, update.effective_user
-    assert chat is not None and user is not None
+    if chat is None or user is None:
+        return None
     return TelegramPort(context, chat.id, chat.type == chat.PRIVATE), student_id(user.id)

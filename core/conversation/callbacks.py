@@ -57,9 +57,17 @@ def encode(action: Action, argument: str | int = "") -> str:
     return data
 
 
-def decode(data: str | None) -> Callback:
-    if not data or len(data.encode()) > MAX_BYTES:
-        raise CallbackError("empty or oversized button data")
+def decode(data: object) -> Callback:
+    """The button's request, or `CallbackError` for anything else: not text, empty,
+    oversized, not encodable (a lone surrogate), unknown or malformed."""
+    if not isinstance(data, str) or not data:
+        raise CallbackError("empty button data, or not text")
+    try:
+        size = len(data.encode())
+    except UnicodeEncodeError:
+        raise CallbackError("button data that is not valid text") from None
+    if size > MAX_BYTES:
+        raise CallbackError("oversized button data")
     name, separator, argument = data.partition(":")
     try:
         action = Action(name)

@@ -10,7 +10,7 @@ message this service posted (`ChatTarget` in the job's arguments).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from core.conversation import texts
@@ -25,6 +25,18 @@ if TYPE_CHECKING:
     from core.chat import ChatLimits, ChatTarget
     from core.conversation.backend import ConversationBackend
     from core.conversation.texts import Keyboard
+
+
+class MessageNotEditable(Exception):
+    """The message a button sits on cannot be edited (deleted since, or not the bot's)."""
+
+
+class LoginStep(StrEnum):
+    """Where in a chat login a message was refused."""
+
+    EMAIL = "email"
+    PASSWORD = "password"
+    NOT_TEXT = "not-text"
 
 
 class ProgressHomeClosed(Exception):
@@ -56,15 +68,8 @@ class ChatPort(Protocol):
         can be posted."""
 
     async def edit(self, target: ChatTarget, text: str, keyboard: Keyboard | None = None) -> None:
-        """Replace one of the bot's messages (no keyboard removes the buttons)."""
-
-
-@dataclass(frozen=True)
-class EmailCheck:
-    """The outcome of an email step: the email to keep, or why it was refused."""
-
-    email: str = ""
-    refusal: str = ""
+        """Replace one of the bot's messages (no keyboard removes the buttons);
+        `MessageNotEditable` when it is gone or not the bot's."""
 
 
 class Conversation:
@@ -84,19 +89,34 @@ class Conversation:
         await port.reply(texts.LOGIN_PRIVATE_ONLY)
         return False
 
-    def check_email(self, text: str) -> EmailCheck:
-        """The email step: a well-formed address, or a refusal. A refused message may be the
-        password typed one step early, so adapters delete it (and say so)."""
+    def email_from(self, text: str) -> str | None:
+        """The email of a chat's email step, or None to refuse the message. A refused
+        message may be the password typed one step early: adapters delete it, then call
+        `refused_at_login`."""
         email = text.strip()
-        if texts.looks_like_email(email):
-            return EmailCheck(email=email)
-        return EmailCheck(refusal=texts.BAD_EMAIL_DELETED)
+        return email if texts.looks_like_email(email) else None
 
-    def password_problem(self, password: str) -> str:
-        """Why a password cannot be used, or "" when it can."""
-        if not password.strip() or len(password) > texts.MAX_PASSWORD_CHARS:
-            return texts.BAD_PASSWORD
-        return ""
+    def password_usable(self, password: str) -> bool:
+        return bool(password.strip()) and len(password) <= texts.MAX_PASSWORD_CHARS
+
+    async def refused_at_login(
+        self, port: ChatPort, step: LoginStep, *, deleted: bool, prompt: str = ""
+    ) -> None:
+        """Say why a message at a login step was refused, and that it was deleted (or how
+        to delete it: it may hold the password)."""
+        how = port.limits.delete_hint
+        text = {
+            (LoginStep.EMAIL, True): texts.BAD_EMAIL,
+            (LoginStep.EMAIL, False): texts.BAD_EMAIL_KEPT,
+            (LoginStep.PASSWORD, True): texts.BAD_PASSWORD,
+            (LoginStep.PASSWORD, False): texts.BAD_PASSWORD_KEPT,
+            (LoginStep.NOT_TEXT, True): texts.NOT_TEXT_AT_LOGIN,
+            (LoginStep.NOT_TEXT, False): texts.NOT_TEXT_AT_LOGIN_KEPT,
+        }[step, deleted]
+        await port.reply(text.format(how=how, prompt=prompt))
+
+    async def password_not_deleted(self, port: ChatPort) -> None:
+        await port.reply(texts.PASSWORD_NOT_DELETED.format(how=port.limits.delete_hint))
 
     async def login_submitted(
         self, student: str, port: ChatPort, email: str, password: str
@@ -105,12 +125,11 @@ class Conversation:
         editing the "Checking…" message. False when refused (the student is told why)."""
         if not await self.may_log_in(port):
             return False
-        if not texts.looks_like_email(email.strip()):
-            await port.reply(texts.BAD_EMAIL)
+        if self.email_from(email) is None:
+            await port.reply(texts.BAD_EMAIL_FORM)
             return False
-        problem = self.password_problem(password)
-        if problem:
-            await port.reply(problem)
+        if not self.password_usable(password):
+            await port.reply(texts.BAD_PASSWORD_FORM)
             return False
         credentials = Credentials(email.strip(), password)
         await self.backend.vault.save_credentials(pending_login(student), credentials)
@@ -180,7 +199,7 @@ class Conversation:
         try:
             callback = decode(data)
         except CallbackError:
-            return texts.NOT_YOURS
+            return texts.BUTTON_INVALID
         return await self._act(student, port, callback, origin)
 
     async def _act(
@@ -197,13 +216,13 @@ class Conversation:
                 elif not await backend.picker.pick_unfinished(student):
                     return texts.NOTHING_PICKED_UNFINISHED
                 text, keyboard = await backend.picker.render(student)
-                await port.edit(origin, text, keyboard)
-                return None
+                return None if await _redraw(port, origin, text, keyboard) else texts.BUTTON_INVALID
             case Action.START:
                 if not await backend.picker.courses(student):
                     return texts.PICKER_STALE
                 text, _ = await backend.picker.render(student)
-                await port.edit(origin, text, None)
+                if not await _redraw(port, origin, text, None):
+                    return texts.BUTTON_INVALID
                 await self._start_picked(student, port)
                 return None
             case Action.CANCEL:
@@ -223,9 +242,10 @@ class Conversation:
             case Action.FORGET:
                 if callback.argument == "yes":
                     runs = await backend.runs.forget(student)
-                    await port.edit(origin, texts.FORGOTTEN.format(runs=runs), None)
-                else:
-                    await port.edit(origin, texts.FORGET_KEPT, None)
+                    done = texts.FORGOTTEN.format(runs=runs)
+                    return None if await _redraw(port, origin, done, None) else done
+                if not await _redraw(port, origin, texts.FORGET_KEPT, None):
+                    return texts.FORGET_KEPT
                 return None
         return texts.NOT_YOURS
 
@@ -269,3 +289,13 @@ class Conversation:
             return True
         await port.reply(texts.NOT_LOGGED_IN)
         return False
+
+
+async def _redraw(port: ChatPort, origin: ChatTarget, text: str, keyboard: Keyboard | None) -> bool:
+    """Replace the message whose button was pressed; False when it cannot be edited
+    (deleted since, or not the bot's own: a forged press)."""
+    try:
+        await port.edit(origin, text, keyboard)
+    except MessageNotEditable:
+        return False
+    return True

@@ -28,28 +28,76 @@ LOGIN_PRIVATE_ONLY = (
 )
 PRIVATE_ONLY = "Your courses and runs are private: talk to me in a private chat."
 ASK_EMAIL = "Send your VTU email (the one you log in to online.vtu.ac.in with). /cancel stops."
-BAD_EMAIL = "That does not look like an email address. Send your VTU email, or /cancel."
-BAD_EMAIL_DELETED = (
+BAD_EMAIL = (
     "I deleted your message: it did not look like an email address, and it might have been "
     "your password. Send your VTU email, or /cancel."
 )
+BAD_EMAIL_KEPT = (
+    "That did not look like an email address. I could not delete it: if it was your "
+    "password, delete it yourself ({how}). Send your VTU email, or /cancel."
+)
+BAD_EMAIL_FORM = "That does not look like an email address: send /login and try again."
+BAD_PASSWORD_FORM = "That is not a password I can use (empty or too long): send /login again."
 ASK_PASSWORD = (
     "Now send your VTU password. I delete that message at once and keep the password only "
     "encrypted."
 )
-BAD_PASSWORD = "That is not a password I can use (empty or too long). Send it again, or /cancel."
+BAD_PASSWORD = (
+    "I deleted your message: it is not a password I can use (empty or too long). Send it "
+    "again, or /cancel."
+)
+BAD_PASSWORD_KEPT = (
+    "That is not a password I can use (empty or too long), and I could not delete it: "
+    "please delete it yourself ({how}). Send it again, or /cancel."
+)
 PASSWORD_NOT_DELETED = (
     "I could not delete your password message: please delete it yourself ({how})."
+)
+NOT_TEXT_AT_LOGIN = "I deleted your message: at this step I only take text. {prompt}"
+NOT_TEXT_AT_LOGIN_KEPT = (
+    "At this step I only take text; I could not delete that message, so if it holds your "
+    "password, delete it yourself ({how}). {prompt}"
 )
 LOGIN_CHECKING = "Checking your login with VTU…"
 LOGIN_OK = "Logged in as {email}. Next: /courses to pick courses."
 LOGIN_FAILED = "Login failed: {reason}"
+LOGIN_EXPIRED = "That login attempt expired before it was checked; send /login again."
+LOGIN_PLATFORM_DOWN = (
+    "Login failed: the VTU platform did not answer ({attempts} tries over about "
+    "{minutes} min). Nothing was kept; send /login again in a few minutes."
+)
+LOGIN_UNREADABLE = (
+    "Login failed: AutoPilot could not read back what you sent (a problem with its "
+    "encryption keys, on our side; the team has been told). Nothing was kept; send /login "
+    "again later."
+)
+LOGIN_BROKE = (
+    "Login failed: something failed on our side (the team has been told). Nothing was "
+    "kept; send /login again in a few minutes."
+)
+PLATFORM_RETRYING = (
+    "{doing}: the VTU platform is not answering, so I will try again in {seconds} s "
+    "(try {attempt} of {attempts}). This message will show the result."
+)
 LOGIN_CANCELLED = "Login cancelled; nothing was stored."
 
 NOT_LOGGED_IN = "You are not logged in yet: send /login first."
 COURSES_LOADING = "Fetching your courses from VTU…"
 COURSES_FAILED = "Could not fetch your courses: {reason}"
 COURSES_NONE = "VTU lists no courses for you."
+COURSES_PLATFORM_DOWN = (
+    "Could not fetch your courses: the VTU platform did not answer ({attempts} tries over "
+    "about {minutes} min). Send /courses again in a few minutes."
+)
+COURSES_LOGIN_UNREADABLE = (
+    "Could not fetch your courses: AutoPilot could not read your stored login (a problem "
+    "with its encryption keys, on our side; the team has been told). Try /courses later; if "
+    "it keeps failing, /login again."
+)
+COURSES_BROKE = (
+    "Could not fetch your courses: something failed on our side (the team has been told). "
+    "Send /courses again in a few minutes."
+)
 COURSES_PICK = "Your courses (tap to select, then Start or /run):\n{lines}"
 COURSE_LINE = "{mark} {title}: {percent:.0f} %"
 PICK_FIRST = "Pick courses first: /courses, then tap the ones to run."
@@ -81,6 +129,7 @@ UNKNOWN_COMMAND = "I do not know that command. /help lists what I can do."
 USE_BUTTONS = "Please use the buttons of my last message, or a command from /help."
 NOT_UNDERSTOOD = "I only understand commands; /help lists them."
 NOT_YOURS = "That button is not for you, or it is out of date."
+BUTTON_INVALID = "This button is no longer valid; /help lists what I can do."
 REFRESHING = "Refreshing…"
 SOMETHING_WENT_WRONG = "Something went wrong on our side; please try again in a minute."
 

@@ -61,7 +61,12 @@ def parse_params(target: str, content_type: str | None, body: bytes) -> dict[str
 
 
 def encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """UTF-8 JSON; text holding a lone surrogate (forged button data) goes out as a JSON
+    escape, as valid JSON may carry it."""
+    try:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, separators=(",", ":")).encode("ascii")
 
 
 def _utf8(body: bytes) -> str:

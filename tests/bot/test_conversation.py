@@ -22,6 +22,13 @@ from core.runs import RunRecord, RunState
         "forget:maybe",
         "refresh:" + "a" * 60,
         "pick:1:2",
+        "pick:\ud800",
+        "\udcff",
+        "cancel:\U0001f600",
+        "pick:\uff11",
+        "pick:1\n",
+        b"pick:1",
+        17,
     ],
 )
 def test_malformed_or_unknown_data_is_refused(data):

@@ -3,7 +3,7 @@ from cryptography.fernet import Fernet
 
 from config import ConfigError
 from core import keys
-from core.vault import SecretBox, Vault, VaultError, new_key
+from core.vault import RotationBlocked, SecretBox, Vault, VaultError, fingerprint, new_key
 from core.vtu import Credentials
 
 CREDS = Credentials("student@vtu.test", "s3cret-pass")
@@ -51,3 +51,40 @@ def test_a_secret_under_a_dropped_key_is_a_clear_error(redis):
     Vault(redis, SecretBox([new_key()])).save_credentials("telegram:1", CREDS)
     with pytest.raises(VaultError, match="keys rotate"):
         Vault(redis, SecretBox([new_key()])).credentials("telegram:1")
+
+
+def test_rotation_with_a_missing_key_changes_nothing_and_names_that_key(redis):
+    used, lost, new = new_key(), new_key(), new_key()
+    for student in ("telegram:1", "telegram:2", "telegram:3"):
+        Vault(redis, SecretBox([used])).save_credentials(student, CREDS)
+    Vault(redis, SecretBox([lost])).save_credentials("telegram:4", CREDS)
+    before = {key: redis.hgetall(key) for key in redis.scan_iter(match=keys.vault("*"))}
+
+    with pytest.raises(RotationBlocked) as blocked:
+        Vault(redis, SecretBox([new, used])).rotate()
+
+    assert {key: redis.hgetall(key) for key in redis.scan_iter(match=keys.vault("*"))} == before
+    assert [s.owner for s in blocked.value.unreadable] == ["telegram:4"]
+    explained = str(blocked.value)
+    assert fingerprint(lost) in explained and "AUTOPILOT_SECRET_KEYS" in explained
+    assert fingerprint(new) in explained and fingerprint(used) in explained
+    assert "telegram:4 credentials" in explained
+    for key in (used, lost, new):
+        assert key not in explained and key[:12] not in explained
+    Vault(redis, SecretBox([new, used, lost])).rotate()
+    assert Vault(redis, SecretBox([new])).credentials("telegram:4") == CREDS
+
+
+def test_rotation_names_secrets_stored_before_fingerprints_by_when(redis):
+    token = Fernet(new_key().encode()).encrypt(b"{}")
+    redis.hset(keys.vault("telegram:9"), "credentials", token)
+    with pytest.raises(RotationBlocked, match=r"telegram:9 credentials \(encrypted on 20"):
+        Vault(redis, SecretBox([new_key()])).rotate()
+    assert redis.hget(keys.vault("telegram:9"), "credentials") == token
+
+
+def test_fingerprints_are_short_stable_and_not_the_key():
+    key = new_key()
+    assert fingerprint(key) == fingerprint(key) != fingerprint(new_key())
+    assert len(fingerprint(key)) == 8 and fingerprint(key) not in key
+    assert SecretBox([key, new_key()]).fingerprints[0] == fingerprint(key)

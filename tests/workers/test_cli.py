@@ -4,12 +4,14 @@ from rq.registry import FailedJobRegistry
 
 from core.runs import RunState
 from core.runs.queues import RUNS_QUEUE, JSONJob
-from core.vault import SecretBox, Vault
+from core.vault import SecretBox, Vault, fingerprint, new_key
 from core.vtu import Credentials
 from tests.core.conftest import EMAIL, PASSWORD
 from workers.cli import build_parser, main
 
 from .conftest import SMALL, STUDENT
+
+CREDENTIALS = Credentials(EMAIL, PASSWORD)
 
 
 def env_for(monkeypatch, settings):
@@ -45,6 +47,31 @@ def test_keys_rotate_re_encrypts_for_the_new_first_key(monkeypatch, settings, re
     assert main(["keys", "rotate"]) == 0
     assert "Re-encrypted 1" in capsys.readouterr().out
     assert Vault(redis, SecretBox([new])).credentials(STUDENT) == Credentials(EMAIL, PASSWORD)
+
+
+def test_keys_rotate_with_a_wrong_old_key_changes_nothing_and_says_what_is_missing(
+    monkeypatch, settings, redis, capsys
+):
+    old, wrong, new = settings.secret_keys[0], new_key(), new_key()
+    for number in range(4):
+        Vault(redis, SecretBox([old])).save_credentials(f"telegram:{number}", CREDENTIALS)
+    stored = {key: redis.hgetall(key) for key in redis.scan_iter(match="autopilot:vault:*")}
+    env_for(monkeypatch, settings)
+    monkeypatch.setenv("AUTOPILOT_SECRET_KEYS", f"{new},{wrong}")
+
+    assert main(["keys", "rotate"]) == 1
+
+    out, err = capsys.readouterr()
+    assert {key: redis.hgetall(key) for key in redis.scan_iter(match="autopilot:vault:*")} == stored
+    assert "nothing was changed: 4 stored secret(s)" in err and "Traceback" not in err + out
+    assert f"under key {fingerprint(old)}" in err and "AUTOPILOT_SECRET_KEYS" in err
+    for key in (old, wrong, new):
+        assert key[:12] not in out + err
+    assert main(["keys", "list"]) == 0
+    assert capsys.readouterr().out.split() == [
+        "1.", fingerprint(new), "(encrypts", "and", "decrypts)",
+        "2.", fingerprint(wrong), "(decrypts)",
+    ]
 
 
 def test_worker_refuses_to_start_without_keys(monkeypatch, settings, capsys):
