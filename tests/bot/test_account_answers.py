@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from core.conversation.login import pending_login
+from core.keys import pending_login
 from rq.registry import FailedJobRegistry
 
 from core.conversation import texts
