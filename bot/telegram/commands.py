@@ -8,13 +8,12 @@ from bot.telegram.replies import say
 from bot.telegram.services import student_id
 from bot.telegram.starting import start_picked
 from core.conversation import Action, encode, status_text, texts
+from core.jobs import LIST_COURSES
 
 if TYPE_CHECKING:
     from telegram import Update
 
     from bot.telegram.services import BotContext
-
-LIST_COURSES = "workers.jobs.account.list_courses"
 
 
 def _ids(update: Update) -> tuple[int, str]:

@@ -11,14 +11,13 @@ from bot.telegram.replies import say, try_delete
 from bot.telegram.services import student_id
 from core.conversation import texts
 from core.conversation.login import pending_login
+from core.jobs import CHECK_LOGIN
 from core.vtu import Credentials
 
 if TYPE_CHECKING:
     from telegram import Update
 
     from bot.telegram.services import BotContext
-
-CHECK_LOGIN = "workers.jobs.account.check_login"
 
 
 class LoginState(IntEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from core import keys
+from core import jobs, keys
 from core.runs import queues
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from core.runs.record import RunRecord
 
 EVENTS_MAXLEN = 10_000
-REFRESH_JOB = "workers.jobs.notify.refresh"
+REFRESH_JOB = jobs.REFRESH_PROGRESS
 REFRESH_PENDING_S = 120
 """How long a queued redraw blocks another; bounds the harm of a redraw job lost on the way."""
 
