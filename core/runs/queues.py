@@ -76,7 +76,7 @@ class JSONJob(Job):
     def stopped_callback(self) -> None:
         return None
 
-    def send_webhooks(self, status: str, *, exc_string: str | None = None) -> None:
+    def send_webhooks(self, status: str | JobStatus, *, exc_string: str | None = None) -> None:
         return None
 
 

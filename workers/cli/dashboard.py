@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
 import sys
 
 from werkzeug.serving import make_server
@@ -79,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     app = make_app(
         settings.redis_url, settings.dashboard_password, allow_actions=args.allow_actions
     )
+    # One line per request (the pages poll every few seconds) only with -v.
+    logging.getLogger("werkzeug").setLevel(logging.getLogger().level)
     server = make_server(args.bind, args.port, app, threaded=True)
     mode = "actions allowed" if args.allow_actions else "read-only"
     print(
