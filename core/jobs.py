@@ -1,21 +1,63 @@
-"""Every job the workers run, by the dotted path RQ stores in Redis: the one registry.
+"""The one registry of job functions: every RQ job the project enqueues, and all a worker runs.
 
-`core` and the bots enqueue by these names (so `core` never imports `workers`), and the
-workers run nothing else: a job naming any other function fails without being imported.
+RQ names a job's function by dotted path, and its worker imports and calls whatever a job
+names; anyone who can write to Redis could make a worker run `os.system`. Submitters take
+their names from here (so `core` never imports `workers`), and the job class every worker
+and scheduler uses (`core.runs.queues.JSONJob`) refuses any other name without importing it.
 """
 
 from __future__ import annotations
 
-ADVANCE_RUN = "workers.jobs.runs.advance_run"
-"""Advance one run by a slice (runs queue)."""
-CHECK_LOGIN = "workers.jobs.account.check_login"
-"""Check a student's pending login on the platform (fast queue)."""
-LIST_COURSES = "workers.jobs.account.list_courses"
-"""Fetch a student's enrolled courses into the picker (fast queue)."""
-REFRESH_PROGRESS = "workers.jobs.notify.refresh"
-"""Redraw a run's progress message (fast queue)."""
-WATCHDOG = "workers.jobs.watchdog.revive_stalled_runs"
-"""Revive runs whose worker died (periodic, on the scheduler)."""
+from typing import TYPE_CHECKING
 
-REGISTERED = frozenset({ADVANCE_RUN, CHECK_LOGIN, LIST_COURSES, REFRESH_PROGRESS, WATCHDOG})
-"""The only functions a worker will import and call."""
+if TYPE_CHECKING:
+    from rq.job import Job
+
+ADVANCE_RUN = "workers.jobs.runs.advance_run"
+"""One slice of a course run: `(run_id, generation)`; re-enqueues itself."""
+CHECK_LOGIN = "workers.jobs.account.check_login"
+"""Check a student's stored login against the platform: `(student, answer_at, attempt)`."""
+LIST_COURSES = "workers.jobs.account.list_courses"
+"""Fetch a student's courses and show them as buttons: `(student, answer_at, attempt)`."""
+REFRESH_PROGRESS = "workers.jobs.notify.refresh"
+"""Redraw a run's progress message: `(run_id,)`."""
+REVIVE_STALLED_RUNS = "workers.jobs.watchdog.revive_stalled_runs"
+"""The periodic watchdog (rq-scheduler): no arguments."""
+
+REGISTERED: frozenset[str] = frozenset(
+    {ADVANCE_RUN, CHECK_LOGIN, LIST_COURSES, REFRESH_PROGRESS, REVIVE_STALLED_RUNS}
+)
+
+
+class UnregisteredJobError(Exception):
+    """A job names something other than a registered job function; it was not imported."""
+
+
+def refusal(job: Job) -> str | None:
+    """Why a worker must not run `job`, or None when it may. Reads only the job's stored
+    names: nothing is imported."""
+    try:
+        name = job.func_name
+    except Exception:  # RQ raises DeserializationError and others for data that is not JSON
+        return "refused: its data is not a JSON job; nothing was imported or run"
+    if name not in REGISTERED:
+        return (
+            f"refused: {name!r} is not one of the project's registered job functions "
+            "(core/jobs.py); it was not imported or run"
+        )
+    if job.instance is not None:
+        return f"refused: {name!r} is registered as a function, not a method of a stored object"
+    hooks = [
+        f"a {kind} callback"
+        for kind, callback in (
+            ("success", job._success_callback_name),
+            ("failure", job._failure_callback_name),
+            ("stopped", job._stopped_callback_name),
+        )
+        if callback
+    ]
+    if job.webhooks:
+        hooks.append("webhooks")
+    if hooks:
+        return f"refused: {name!r} carries {', '.join(hooks)}, which no project job uses"
+    return None

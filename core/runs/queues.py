@@ -2,7 +2,8 @@
 
 Every queue, job, worker and scheduler uses RQ's JSON serializer, never pickle: the job
 classes below force it, so even rq-scheduler (which ignores queue serializers) writes JSON.
-Job functions are named by dotted path from `core.jobs`, so `core` never imports `workers`.
+Job functions are named by dotted path from the registry in `core.jobs`, so `core` never
+imports `workers`; the job class refuses to resolve any other name.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
+from rq.utils import now
 
+from core import jobs
 from core.jobs import ADVANCE_RUN
 from core.metrics.events import performing
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from redis import Redis
     from redis.client import Pipeline
 
@@ -40,7 +45,14 @@ RETRY_CAP_S = 600.0
 
 
 class JSONJob(Job):
-    """A job that is always stored as JSON, whoever creates it."""
+    """A job that is always stored as JSON, whoever creates it, and that resolves only the
+    registered job functions of `core.jobs`.
+
+    RQ's worker imports a job's function (and its callbacks) by the dotted names stored in
+    Redis. Here any other name raises `UnregisteredJobError` before anything is imported, so
+    the worker fails the job with that reason into the failed-job registry; callbacks and
+    webhooks, which no project job uses, are never resolved or sent.
+    """
 
     def __init__(
         self, id: str | None = None, connection: Redis | None = None, serializer: Any = None
@@ -48,9 +60,34 @@ class JSONJob(Job):
         super().__init__(id, connection=connection, serializer=JSONSerializer)
 
     def perform(self) -> Any:
+        reason = jobs.refusal(self)
+        if reason is not None:
+            raise jobs.UnregisteredJobError(reason)
         run_id = str(self.args[0]) if self.func_name == ADVANCE_RUN and self.args else None
         with performing(self, run_id):  # start latency metric; run id on every log line
             return super().perform()
+
+    @property
+    def func(self) -> Callable[..., Any] | None:
+        reason = jobs.refusal(self)
+        if reason is not None:
+            raise jobs.UnregisteredJobError(reason)
+        return super().func  # type: ignore[no-any-return]
+
+    @property
+    def success_callback(self) -> None:
+        return None
+
+    @property
+    def failure_callback(self) -> None:
+        return None
+
+    @property
+    def stopped_callback(self) -> None:
+        return None
+
+    def send_webhooks(self, status: str | JobStatus, *, exc_string: str | None = None) -> None:
+        return None
 
 
 class JSONQueue(Queue):
@@ -100,9 +137,9 @@ def enqueue_slice(
     }
     runs = queue(redis)
     if delay_s > 0.05:
-        runs.enqueue_in(timedelta(seconds=delay_s), ADVANCE_RUN, run_id, generation, **options)
+        runs.enqueue_in(timedelta(seconds=delay_s), jobs.ADVANCE_RUN, run_id, generation, **options)
     else:
-        runs.enqueue(ADVANCE_RUN, run_id, generation, pipeline=pipeline, **options)
+        runs.enqueue(jobs.ADVANCE_RUN, run_id, generation, pipeline=pipeline, **options)
     return job_id
 
 
@@ -116,3 +153,16 @@ def cancel_job(redis: Redis, job_id: str) -> None:
         return
     if job.get_status(refresh=False) in ("queued", "scheduled", "deferred"):
         job.delete()
+
+
+def fail_without_running(job: JSONJob, reason: str) -> None:
+    """Put a job that must not run into the failed-job registry (the DLQ) with `reason`, as a
+    worker would have after a failure, so `autopilot dlq list` shows it."""
+    if job.origin not in QUEUES:
+        job.origin = FAST_QUEUE
+    job.ended_at = now()
+    job.failure_ttl = job.failure_ttl or FAILURE_TTL_S
+    with job.connection.pipeline() as pipeline:
+        job.set_status(JobStatus.FAILED, pipeline=pipeline)
+        job._handle_failure(reason, pipeline)
+        pipeline.execute()

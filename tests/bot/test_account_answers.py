@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from core.keys import pending_login
 from rq.registry import FailedJobRegistry
 
 from core.conversation import texts
+from core.keys import pending_login
 from core.runs.queues import FAST_QUEUE, queue
 from core.vault import SecretBox, new_key
 from emulators.telegram import TelegramEmulator

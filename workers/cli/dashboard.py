@@ -1,17 +1,22 @@
-"""`autopilot dashboard`: rq-dashboard for admins, on loopback, behind a password."""
+"""`autopilot dashboard`: rq-dashboard for admins, on loopback, behind a password,
+read-only unless `--allow-actions` (see `workers.dashboard`)."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
+import ipaddress
+import logging
 import sys
+
+from werkzeug.serving import make_server
 
 from config import ConfigError, Settings
 from workers.cli.common import require_redis
+from workers.dashboard import USERNAME, make_app
 
 DEFAULT_PORT = 9181
-USERNAME = "admin"
+NEEDS = ("redis_url", "dashboard_password", "log_format")
+"""The only settings the dashboard process gets (`autopilot up`)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,39 +25,71 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="watch queues, workers and failures in rq-dashboard",
         description="Serves rq-dashboard (JSON serializer) for REDIS_URL on 127.0.0.1, with "
         f"HTTP basic auth: user '{USERNAME}', password AUTOPILOT_DASHBOARD_PASSWORD "
-        "(required). Put a TLS proxy in front to expose it.",
+        "(required). Read-only unless --allow-actions; retry failed jobs with `autopilot dlq "
+        "retry`. To reach it from elsewhere, put a TLS proxy in front that passes the Host "
+        "header, and bind with --behind-tls-proxy.",
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default %(default)s")
     parser.add_argument(
         "--bind", default="127.0.0.1", help="address to listen on (default: loopback only)"
     )
+    parser.add_argument(
+        "--behind-tls-proxy",
+        action="store_true",
+        help="allow a non-loopback --bind: a TLS proxy in front protects the password",
+    )
+    parser.add_argument(
+        "--allow-actions",
+        action="store_true",
+        help="enable requeue (which reopens the run, like `autopilot dlq retry`), delete and "
+        "empty; default read-only",
+    )
     parser.set_defaults(handler=run)
 
 
-def dashboard_command(
-    settings: Settings, port: int, bind: str = "127.0.0.1"
-) -> tuple[list[str], dict[str, str]]:
-    """The rq-dashboard process and its environment: secrets go in the environment, never
-    on the command line where `ps` shows them."""
+def check_bind(bind: str, behind_tls_proxy: bool) -> None:
+    """Refuse to serve basic auth over plain HTTP beyond this machine."""
+    if behind_tls_proxy or _is_loopback(bind):
+        return
+    raise ConfigError(
+        f"--bind {bind} would send the dashboard's password over plain HTTP to the network. "
+        "Keep the default 127.0.0.1 and reach it through a TLS proxy (or an SSH tunnel); if "
+        "a TLS proxy is in front of this address, add --behind-tls-proxy"
+    )
+
+
+def _is_loopback(bind: str) -> bool:
+    if bind == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    check_bind(args.bind, args.behind_tls_proxy)
+    settings = Settings.from_env()
     if not settings.dashboard_password:
         raise ConfigError(
             "AUTOPILOT_DASHBOARD_PASSWORD is not set: the dashboard shows every job and "
             "refuses to run without a password"
         )
+    require_redis(settings).close()
     assert settings.redis_url
-    env = dict(os.environ)
-    env.update(
-        RQ_DASHBOARD_USERNAME=USERNAME,
-        RQ_DASHBOARD_PASSWORD=settings.dashboard_password,
-        RQ_DASHBOARD_REDIS_URL=settings.redis_url,
+    app = make_app(
+        settings.redis_url, settings.dashboard_password, allow_actions=args.allow_actions
     )
-    command = [sys.executable, "-m", "rq_dashboard", "--bind", bind, "--port", str(port), "--json"]
-    return command, env
-
-
-def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    require_redis(settings)
-    command, env = dashboard_command(settings, args.port, args.bind)
-    print(f"rq-dashboard on http://{args.bind}:{args.port}/ (user {USERNAME})", file=sys.stderr)
-    return subprocess.call(command, env=env)
+    # One line per request (the pages poll every few seconds) only with -v.
+    logging.getLogger("werkzeug").setLevel(logging.getLogger().level)
+    server = make_server(args.bind, args.port, app, threaded=True)
+    mode = "actions allowed" if args.allow_actions else "read-only"
+    print(
+        f"Dashboard on http://{args.bind}:{server.server_port}/ (user {USERNAME}, {mode})",
+        file=sys.stderr,
+    )
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0

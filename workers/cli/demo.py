@@ -172,7 +172,7 @@ def full_demo(args: argparse.Namespace, out: TextIO) -> int:
         stack.enter_context(bot_running(settings, redis))
         stack.callback(print, "Stopping everything…", file=out, flush=True)
         print(
-            f"Started: Redis {redis_url}, VTU stand-in {vtu.base_url} (time x"
+            f"Started: Redis {redis_server.address}, VTU stand-in {vtu.base_url} (time x"
             f"{args.time_scale:g}, sessions expire every {SESSION_LIFETIME_S:g} s, "
             f"{ERROR_RATE:.0%} server errors), Telegram stand-in {telegram.base_url}, the bot, "
             f"{args.workers} worker(s) and the scheduler. Ctrl-C stops everything.\n"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from redis import Redis
 from rq.registry import FailedJobRegistry
-from rq.serializers import JSONSerializer
 
 from config import Settings
-from core.runs.queues import QUEUES, JSONJob
+from core import jobs
+from core.runs import dead_letters
+from core.runs.queues import JSONJob
 from core.runs.store import RunStore
 from workers.cli.common import require_redis
 
@@ -36,13 +36,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     purge.set_defaults(handler=_purge)
 
 
-def _registries(redis: Redis) -> list[FailedJobRegistry]:
-    return [
-        FailedJobRegistry(name, connection=redis, job_class=JSONJob, serializer=JSONSerializer)
-        for name in QUEUES
-    ]
-
-
 def _chosen(registry: FailedJobRegistry, wanted: list[str]) -> list[str]:
     ids = registry.get_job_ids()
     return [i for i in ids if i in wanted] if wanted else ids
@@ -52,15 +45,16 @@ def _list(_args: argparse.Namespace) -> int:
     redis = require_redis(Settings.from_env())
     store = RunStore(redis)
     count = 0
-    for registry in _registries(redis):
+    for registry in dead_letters.registries(redis):
         for job in JSONJob.fetch_many(registry.get_job_ids(), connection=redis):
             if job is None:
                 continue
             count += 1
-            run = store.get(str(job.args[0])) if job.args else None
+            is_slice = job.func_name == jobs.ADVANCE_RUN and bool(job.args)
+            run = store.get(str(job.args[0])) if is_slice else None
             ended = job.ended_at
             when = ended.strftime("%Y-%m-%d %H:%M") if isinstance(ended, datetime) else "?"
-            reason = run.last_error if run and run.last_error else _last_line(job.exc_info)
+            reason = run.last_error if run and run.last_error else dead_letters.reason(job)
             course = f" course {run.course} of {run.student}" if run else ""
             print(f"{job.id}  {when}  {registry.name}{course}: {reason}")
     print(f"{count} failed job(s).")
@@ -69,16 +63,14 @@ def _list(_args: argparse.Namespace) -> int:
 
 def _retry(args: argparse.Namespace) -> int:
     redis = require_redis(Settings.from_env())
-    store = RunStore(redis)
     retried = 0
-    for registry in _registries(redis):
+    for registry in dead_letters.registries(redis):
         for job_id in _chosen(registry, args.job_ids):
-            job = JSONJob.fetch(job_id, connection=redis)
-            if len(job.args) == 2:
-                # The run ended failed: reopen it so the requeued slice is not stale.
-                store.reopen(str(job.args[0]), int(job.args[1]), job_id)
-            registry.requeue(job_id)
-            retried += 1
+            refused = dead_letters.retry(redis, job_id)
+            if refused is None:
+                retried += 1
+            else:
+                print(refused)
     print(f"Requeued {retried} job(s).")
     return 0
 
@@ -86,14 +78,9 @@ def _retry(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     redis = require_redis(Settings.from_env())
     purged = 0
-    for registry in _registries(redis):
+    for registry in dead_letters.registries(redis):
         for job_id in _chosen(registry, args.job_ids):
             registry.remove(job_id, delete_job=True)
             purged += 1
     print(f"Deleted {purged} failed job(s).")
     return 0
-
-
-def _last_line(exc_info: str | None) -> str:
-    lines = [line for line in (exc_info or "").strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no reason recorded"

@@ -3,6 +3,7 @@
 Runs re-schedule their next slice with `enqueue_in` and RQ schedules retries; RQ moves such
 jobs with its own scheduler, which usually lives inside a worker. Here it lives in this
 process instead, so a worker killed mid-job never takes the scheduling lock down with it.
+The watchdog is re-scheduled on every pass if anything deleted it (dashboard, emptied queue).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from rq.serializers import JSONSerializer
 from rq_scheduler import Scheduler
 
 from config import Settings
-from core.runs.queues import FAST_QUEUE, QUEUES, JSONJob, JSONQueue, queue
+from core import jobs
+from core.runs.queues import FAST_QUEUE, QUEUES, JSONJob, JSONQueue, fail_without_running, queue
 from workers.cli.common import require_redis
 from workers.jobs import watchdog
 
@@ -43,7 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 class ServiceScheduler(Scheduler):  # type: ignore[misc]
-    """rq-scheduler that also moves RQ's own delayed jobs (run slices, retries) when due."""
+    """rq-scheduler that also moves RQ's own delayed jobs (run slices, retries) when due, moves
+    only registered job functions (`core.jobs`) to the project's queues, and keeps the
+    watchdog scheduled whatever deletes it."""
 
     def __init__(self, redis: Redis, interval: float) -> None:
         super().__init__(
@@ -60,25 +64,56 @@ class ServiceScheduler(Scheduler):  # type: ignore[misc]
     def enqueue_jobs(self) -> list[JSONJob]:
         if self.delayed.acquire_locks():
             self.delayed.enqueue_scheduled_jobs()
-        return super().enqueue_jobs()  # type: ignore[no-any-return]
+        moved = super().enqueue_jobs()
+        self.ensure_watchdog()
+        return moved  # type: ignore[no-any-return]
+
+    def enqueue_job(self, job: JSONJob) -> None:
+        reason = jobs.refusal(job)
+        if reason is None and job.origin not in QUEUES:
+            reason = f"refused: queue {job.origin!r} is not one of the project's queues"
+        if reason is None:
+            super().enqueue_job(job)
+            return
+        self.cancel(job.id)
+        fail_without_running(job, reason)
+        log.warning("scheduled job %s %s", job.id, reason)
+
+    def get_queue_for_job(self, job: JSONJob) -> JSONQueue:
+        """The job's queue, never a queue class named in the job (rq-scheduler imports one
+        named in `meta`)."""
+        return queue(self.connection, job.origin)
+
+    def ensure_watchdog(self) -> None:
+        """Schedule the watchdog now unless it is scheduled and its job exists: a dashboard
+        delete or an emptied queue removes the job, and rq-scheduler then drops it for good."""
+        if WATCHDOG_JOB_ID in self and self.connection.exists(JSONJob.key_for(WATCHDOG_JOB_ID)):
+            return
+        self.cancel(WATCHDOG_JOB_ID)
+        self.schedule(
+            scheduled_time=datetime.now(UTC).replace(tzinfo=None),
+            func=jobs.REVIVE_STALLED_RUNS,
+            interval=watchdog.INTERVAL_S,
+            repeat=None,
+            id=WATCHDOG_JOB_ID,
+            description="revive stalled runs",
+        )
+        log.info("watchdog scheduled every %s s", watchdog.INTERVAL_S)
 
     def register_death(self) -> None:
         self.delayed.release_locks()
         super().register_death()
 
+    def close(self) -> None:
+        """Release RQ's scheduling locks and the connection its scheduler opened for itself."""
+        self.delayed.release_locks()
+        self.delayed.connection.connection_pool.disconnect()
+
 
 def make_scheduler(redis: Redis, interval: float = 1.0) -> ServiceScheduler:
     scheduler = ServiceScheduler(redis, interval)
-    if WATCHDOG_JOB_ID in scheduler:
-        scheduler.cancel(WATCHDOG_JOB_ID)
-    scheduler.schedule(
-        scheduled_time=datetime.now(UTC).replace(tzinfo=None),
-        func="workers.jobs.watchdog.revive_stalled_runs",
-        interval=watchdog.INTERVAL_S,
-        repeat=None,
-        id=WATCHDOG_JOB_ID,
-        description="revive stalled runs",
-    )
+    scheduler.cancel(WATCHDOG_JOB_ID)
+    scheduler.ensure_watchdog()
     return scheduler
 
 

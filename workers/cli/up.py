@@ -1,8 +1,9 @@
 """`autopilot up`: everything on this machine, in one process group.
 
 Workers, the scheduler, the dashboard (when a password is set) and the bots whose tokens are
-set, each as a child process; an embedded Redis-protocol server when `REDIS_URL` is unset.
-Children that die are restarted; Ctrl-C stops them all.
+set, each as a child process with only the settings it needs; an embedded Redis-protocol
+server (password-protected, data owner-only) when `REDIS_URL` is unset. Children that die
+are restarted; Ctrl-C stops them all.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from redis import Redis
 
-from config import Settings
+from config import Settings, child_environment
 from core.embedded_redis import EmbeddedRedis
+from workers.cli import dashboard
 from workers.cli.common import require_secret_box
-from workers.cli.dashboard import DEFAULT_PORT, dashboard_command
 from workers.metrics import serve_metrics_when_free
 
 DEFAULT_DATA_DIR = Path(".autopilot")
@@ -44,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=DEFAULT_DATA_DIR,
         help="where the embedded Redis keeps its append-only file (default ./.autopilot)",
     )
-    parser.add_argument("--dashboard-port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--dashboard-port", type=int, default=dashboard.DEFAULT_PORT)
     parser.set_defaults(handler=run)
 
 
@@ -67,29 +69,41 @@ def autopilot(*args: str) -> list[str]:
     return [sys.executable, "-m", "workers.cli", *args]
 
 
-def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    require_secret_box(settings)
-    embedded = None
-    env = dict(os.environ)
-    if not settings.redis_url:
-        args.data_dir.mkdir(parents=True, exist_ok=True)
-        embedded = EmbeddedRedis((args.data_dir / "redis").resolve())
-        env["REDIS_URL"] = embedded.start()
-        print(
-            f"Embedded Redis (Valkey) on {env['REDIS_URL']}, data in {args.data_dir}/redis",
-            file=sys.stderr,
-        )
-    settings = Settings.from_env(env)
-    serve_metrics_when_free(Redis.from_url(env["REDIS_URL"]), settings.metrics_port)
+def _all_but(*names: str) -> frozenset[str]:
+    return frozenset(f.name for f in fields(Settings)) - set(names)
+
+
+WORKER_NEEDS = _all_but("dashboard_password")
+"""Workers run slices (VTU, the vault's keys) and edit progress messages (both bots' tokens)."""
+SCHEDULER_NEEDS = ("redis_url", "log_format")
+"""The scheduler only moves jobs; it runs none."""
+BOT_NEEDS = {
+    "telegram": _all_but("dashboard_password", "discord_bot_token"),
+    "discord": _all_but("dashboard_password", "telegram_bot_token"),
+}
+
+
+def plan_children(
+    settings: Settings, workers: int, dashboard_port: int, base: Mapping[str, str]
+) -> list[Child]:
+    """Every child process of the service, each with only the settings it needs (and the
+    process basics of `base`, see `child_environment`)."""
+
+    def env(needs: Collection[str]) -> dict[str, str]:
+        return child_environment(settings, base, needs)
+
     children = [
-        Child(f"worker-{n}", autopilot("worker", "--name", f"worker-{os.getpid()}-{n}"), env)
-        for n in range(1, args.workers + 1)
+        Child(
+            f"worker-{n}",
+            autopilot("worker", "--name", f"worker-{os.getpid()}-{n}"),
+            env(WORKER_NEEDS),
+        )
+        for n in range(1, workers + 1)
     ]
-    children.append(Child("scheduler", autopilot("scheduler"), env))
+    children.append(Child("scheduler", autopilot("scheduler"), env(SCHEDULER_NEEDS)))
     if settings.dashboard_password:
-        command, dashboard_env = dashboard_command(settings, args.dashboard_port)
-        children.append(Child("dashboard", command, dashboard_env))
+        command = autopilot("dashboard", "--port", str(dashboard_port))
+        children.append(Child("dashboard", command, env(dashboard.NEEDS)))
     else:
         print("Dashboard off: set AUTOPILOT_DASHBOARD_PASSWORD to turn it on.", file=sys.stderr)
     for name, token in (
@@ -97,9 +111,29 @@ def run(args: argparse.Namespace) -> int:
         ("discord", settings.discord_bot_token),
     ):
         if token and name in BOTS:
-            children.append(Child(name, autopilot(name), env))
+            children.append(Child(name, autopilot(name), env(BOT_NEEDS[name])))
         elif token:
             print(f"The {name} bot is not part of this version yet.", file=sys.stderr)
+    return children
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    require_secret_box(settings)
+    embedded = None
+    if not settings.redis_url:
+        args.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        args.data_dir.chmod(0o700)
+        embedded = EmbeddedRedis((args.data_dir / "redis").resolve())
+        settings = replace(settings, redis_url=embedded.start())
+        print(
+            f"Embedded Redis (Valkey) on {embedded.address} with a password, data in "
+            f"{args.data_dir}/redis (owner-only)",
+            file=sys.stderr,
+        )
+    assert settings.redis_url is not None
+    serve_metrics_when_free(Redis.from_url(settings.redis_url), settings.metrics_port)
+    children = plan_children(settings, args.workers, args.dashboard_port, os.environ)
     try:
         _supervise(children)
     finally:

@@ -6,6 +6,7 @@ import argparse
 import logging
 import time
 
+from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
@@ -35,6 +36,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(handler=run)
 
 
+def make_worker(redis: Redis, name: str | None = None) -> SimpleWorker:
+    """The worker on the project's queues. Its job class (`JSONJob`) runs only the registered
+    job functions of `core.jobs`: any other job fails into the DLQ without being imported."""
+    return SimpleWorker(
+        [queue(redis, queue_name) for queue_name in QUEUES],
+        connection=redis,
+        name=name,
+        serializer=JSONSerializer,
+        job_class=JSONJob,
+        maintenance_interval=MAINTENANCE_S,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     redis = require_redis(settings)
@@ -43,14 +57,7 @@ def run(args: argparse.Namespace) -> int:
     serve_metrics_when_free(redis, settings.metrics_port)
     level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"
     while True:
-        worker = SimpleWorker(
-            [queue(redis, name) for name in QUEUES],
-            connection=redis,
-            name=args.name,
-            serializer=JSONSerializer,
-            job_class=JSONJob,
-            maintenance_interval=MAINTENANCE_S,
-        )
+        worker = make_worker(redis, args.name)
         try:
             # Delayed jobs are `autopilot scheduler`'s: a worker killed mid-job would otherwise
             # hold RQ's scheduling lock for a minute.

@@ -1,0 +1,138 @@
+"""The admins' dashboard, served for real on 127.0.0.1: behind a password, read-only by
+default, no state change from another origin, requeue reopens the run, loopback only."""
+
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from werkzeug.serving import make_server
+
+from core import jobs
+from core.runs import RunState
+from core.runs.queues import FAST_QUEUE, RUNS_QUEUE, JSONJob, queue
+from core.vtu import Credentials
+from tests.core.conftest import EMAIL, PASSWORD
+from workers.cli import main
+from workers.cli.dashboard import check_bind
+from workers.dashboard import make_app
+
+from .conftest import SMALL, STUDENT
+
+DASHBOARD_PASSWORD = "dash-pass-123"
+AUTH = ("admin", DASHBOARD_PASSWORD)
+
+
+@pytest.fixture
+def serve(redis_url) -> Iterator:
+    """Start a dashboard on a free loopback port; returns a client for it."""
+    servers = []
+
+    def start(*, allow_actions: bool = False) -> httpx.Client:
+        app = make_app(redis_url, DASHBOARD_PASSWORD, allow_actions=allow_actions)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        base = f"http://127.0.0.1:{server.server_port}"
+        client = httpx.Client(base_url=base, auth=AUTH, headers={"Origin": base})
+        servers.append(client)
+        return client
+
+    yield start
+    for server in servers:
+        if isinstance(server, httpx.Client):
+            server.close()
+        else:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture
+def failed_run(ctx, redis, drain) -> tuple[str, str]:
+    """A run failed for a wrong password that the student has since fixed: (run, job)."""
+    ctx.vault.save_credentials(STUDENT, Credentials(EMAIL, "wrong"))
+    run_id = ctx.runs.submit(STUDENT, SMALL).run.id
+    drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active)
+    assert ctx.runs.get(STUDENT, run_id).state is RunState.FAILED
+    ctx.vault.save_credentials(STUDENT, Credentials(EMAIL, PASSWORD))
+    (job_id,) = queue(redis, RUNS_QUEUE).failed_job_registry.get_job_ids()
+    return run_id, job_id
+
+
+def test_every_page_needs_the_password_and_none_shows_the_redis_one(serve, redis_url):
+    client = serve()
+    assert httpx.get(f"{client.base_url}/").status_code == 401
+    wrong = httpx.get(f"{client.base_url}/", auth=("admin", "guess"))
+    assert wrong.status_code == 401
+    page = client.get("/")
+    assert page.status_code == 200 and "RQ" in page.text
+    redis_password = redis_url.split("@")[0].rsplit(":", 1)[1]
+    assert redis_password not in page.text
+
+
+def test_read_only_by_default(serve, redis, failed_run):
+    client = serve()
+    _, job_id = failed_run
+    for path in (
+        f"/job/{job_id}/requeue",
+        f"/requeue/{RUNS_QUEUE}",
+        f"/job/{job_id}/delete",
+        f"/queue/{RUNS_QUEUE}/failed/empty",
+        f"/queue/{FAST_QUEUE}/compact",
+    ):
+        answer = client.post(path)
+        assert answer.status_code == 403, path
+        assert "autopilot dlq retry" in answer.json()["message"]
+    assert job_id in queue(redis, RUNS_QUEUE).failed_job_registry
+    page = client.get(f"/0/view/jobs/{RUNS_QUEUE}/failed/8/asc/1").text
+    assert "Empty queue" not in page and "#requeue-all-btn" in page.split("</head>")[0]
+
+
+def test_no_state_change_from_another_origin(serve, redis, failed_run):
+    client = serve(allow_actions=True)
+    _, job_id = failed_run
+    path = f"/requeue/{RUNS_QUEUE}"
+    assert client.get(path).status_code == 405, "a GET must never change state"
+    assert client.post(path, headers={"Origin": "https://evil.example"}).status_code == 403
+    referer_only = {"Origin": "", "Referer": "https://evil.example/page"}
+    assert client.post(path, headers=referer_only).status_code == 403
+    assert client.post(path, headers={"Origin": ""}).status_code == 403, "no origin at all"
+    assert client.post(f"/job/{job_id}/delete", headers={"Origin": "null"}).status_code == 403
+    assert job_id in queue(redis, RUNS_QUEUE).failed_job_registry
+
+
+def test_requeue_reopens_the_run_like_dlq_retry(serve, ctx, redis, drain, failed_run):
+    client = serve(allow_actions=True)
+    run_id, job_id = failed_run
+    answer = client.post(f"/job/{job_id}/requeue")
+    assert answer.status_code == 200 and answer.json()["status"] == "OK"
+    assert ctx.runs.get(STUDENT, run_id).state is RunState.QUEUED
+    drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active)
+    assert ctx.runs.get(STUDENT, run_id).state is RunState.COMPLETED
+    assert job_id not in queue(redis, RUNS_QUEUE).failed_job_registry
+
+
+def test_requeue_all_reopens_every_run(serve, ctx, drain, failed_run):
+    client = serve(allow_actions=True)
+    run_id, _ = failed_run
+    answer = client.post(f"/requeue/{RUNS_QUEUE}")
+    assert answer.json() == {"status": "OK", "count": 1, "refused": []}
+    assert ctx.runs.get(STUDENT, run_id).state is RunState.QUEUED
+
+
+def test_a_job_deleted_with_actions_allowed_is_gone(serve, redis):
+    client = serve(allow_actions=True)
+    job = queue(redis, FAST_QUEUE).enqueue(jobs.REFRESH_PROGRESS, "run-x")
+    assert client.post(f"/job/{job.id}/delete").json() == {"status": "OK"}
+    assert not JSONJob.exists(job.id, connection=redis)
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0", "192.168.1.10", "::", "dashboard.example"])
+def test_a_non_loopback_bind_needs_tls_in_front(bind, monkeypatch, settings, capsys):
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("AUTOPILOT_DASHBOARD_PASSWORD", DASHBOARD_PASSWORD)
+    assert main(["dashboard", "--bind", bind]) == 2
+    assert "--behind-tls-proxy" in capsys.readouterr().err
+    check_bind(bind, behind_tls_proxy=True)
+    check_bind("127.0.0.1", behind_tls_proxy=False)
+    check_bind("::1", behind_tls_proxy=False)

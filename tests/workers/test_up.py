@@ -1,0 +1,39 @@
+"""`autopilot up` gives each child process only the settings it needs."""
+
+from config import Settings
+from core.vault import new_key
+from workers.cli.up import plan_children
+
+TOKEN = "123456789:AAE" + "x" * 32
+MACHINE = {
+    "PATH": "/usr/bin",
+    "HOME": "/home/admin",
+    "PYTHONPATH": "/srv/autopilot",
+    "VTU_PASSWORD": "the admin's own VTU password",
+    "AWS_SECRET_ACCESS_KEY": "another program's secret",
+}
+
+
+def test_each_child_gets_only_what_it_needs():
+    key = new_key()
+    settings = Settings(
+        redis_url="redis://:redis-pass@127.0.0.1:6390/0",
+        secret_keys=(key,),
+        telegram_bot_token=TOKEN,
+        dashboard_password="dash-pass",
+    )
+    children = {child.name: child.env for child in plan_children(settings, 1, 9181, MACHINE)}
+    assert set(children) == {"worker-1", "scheduler", "dashboard", "telegram"}
+    for name, env in children.items():
+        assert env["PATH"] == "/usr/bin" and env["PYTHONPATH"] == "/srv/autopilot", name
+        assert env["REDIS_URL"] == settings.redis_url, name
+        assert "VTU_PASSWORD" not in env and "AWS_SECRET_ACCESS_KEY" not in env, name
+    dashboard = children["dashboard"]
+    assert set(dashboard) - set(MACHINE) == {"REDIS_URL", "AUTOPILOT_DASHBOARD_PASSWORD"}
+    assert key not in dashboard.values() and TOKEN not in dashboard.values()
+    assert set(children["scheduler"]) - set(MACHINE) == {"REDIS_URL"}
+    worker = children["worker-1"]
+    assert worker["AUTOPILOT_SECRET_KEYS"] == key and worker["TELEGRAM_BOT_TOKEN"] == TOKEN
+    assert "AUTOPILOT_DASHBOARD_PASSWORD" not in worker
+    assert children["telegram"]["AUTOPILOT_SECRET_KEYS"] == key
+    assert "AUTOPILOT_DASHBOARD_PASSWORD" not in children["telegram"]
