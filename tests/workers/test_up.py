@@ -29,9 +29,13 @@ def test_each_child_gets_only_what_it_needs():
         assert env["REDIS_URL"] == settings.redis_url, name
         assert "VTU_PASSWORD" not in env and "AWS_SECRET_ACCESS_KEY" not in env, name
     dashboard = children["dashboard"]
-    assert set(dashboard) - set(MACHINE) == {"REDIS_URL", "AUTOPILOT_DASHBOARD_PASSWORD"}
+    assert set(dashboard) - set(MACHINE) == {
+        "REDIS_URL",
+        "AUTOPILOT_DASHBOARD_PASSWORD",
+        "AUTOPILOT_LOG_FORMAT",
+    }
     assert key not in dashboard.values() and TOKEN not in dashboard.values()
-    assert set(children["scheduler"]) - set(MACHINE) == {"REDIS_URL"}
+    assert set(children["scheduler"]) - set(MACHINE) == {"REDIS_URL", "AUTOPILOT_LOG_FORMAT"}
     worker = children["worker-1"]
     assert worker["AUTOPILOT_SECRET_KEYS"] == key and worker["TELEGRAM_BOT_TOKEN"] == TOKEN
     assert "AUTOPILOT_DASHBOARD_PASSWORD" not in worker
