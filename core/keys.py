@@ -39,3 +39,8 @@ def lease(run_id: str) -> str:
 
 def student_budget(student: str) -> str:
     return f"{PREFIX}budget:student:{student}"
+
+
+def login_lock(student: str) -> str:
+    """Held (seconds) by the one client logging in for a student whose session expired."""
+    return f"{PREFIX}login-lock:{student}"

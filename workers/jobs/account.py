@@ -11,6 +11,7 @@ import logging
 from core.conversation import CoursePicker, PickedCourse, texts
 from core.conversation.login import pending_login
 from core.limits.messages import OverMessageBudget
+from core.runs.sessions import VaultSessionStore
 from core.vtu import RetryPolicy, VTUClient, VTUError
 from workers import context
 from workers.notify.sender import telegram_sender
@@ -52,17 +53,18 @@ def list_courses(student: str, chat_id: int, message_id: int) -> str:
     if credentials is None:
         return _answer(ctx, chat_id, message_id, texts.NOT_LOGGED_IN)
     client = VTUClient(
-        ctx.settings.vtu_base_url, credentials, http=ctx.http, retry=INTERACTIVE_RETRY
+        ctx.settings.vtu_base_url,
+        credentials,
+        http=ctx.http,
+        retry=INTERACTIVE_RETRY,
+        sessions=VaultSessionStore(ctx.vault, student),
     )
-    client.restore_session(ctx.vault.session(student))
     try:
         enrollments = ctx.run(client.enrollments())
     except VTUError as exc:
         return _answer(
             ctx, chat_id, message_id, texts.COURSES_FAILED.format(reason=exc.user_message)
         )
-    if client.session:
-        ctx.vault.save_session(student, client.session)
     if not enrollments:
         return _answer(ctx, chat_id, message_id, texts.COURSES_NONE)
     picker = CoursePicker(ctx.redis)

@@ -21,6 +21,7 @@ from core.limits import SharedRateLimiter
 from core.runs import queues
 from core.runs.events import publish
 from core.runs.record import RunRecord, RunState
+from core.runs.sessions import VaultSessionStore
 from core.vtu import RetryPolicy, VTUClient, VTUError
 from workers import context
 
@@ -79,10 +80,13 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
         patience=ctx.patience,
     )
     client = VTUClient(
-        ctx.settings.vtu_base_url, credentials, http=ctx.http, limiter=limiter, retry=SLICE_RETRY
+        ctx.settings.vtu_base_url,
+        credentials,
+        http=ctx.http,
+        limiter=limiter,
+        retry=SLICE_RETRY,
+        sessions=VaultSessionStore(ctx.vault, record.student),
     )
-    session = ctx.vault.session(record.student)
-    client.restore_session(session)
     ctx.store.transition(record.id, record.generation, RunState.RUNNING)
 
     shared_model = _shared_model(ctx)
@@ -102,8 +106,6 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
     outcome = await run.run(until=time.time() + SLICE_S, refresh=record.total == 0)
     if run.model.known and run.model != shared_model:
         ctx.redis.set(keys.CREDIT_MODEL, json.dumps(run.model.to_json()), ex=MODEL_TTL_S)
-    if client.session != session:
-        ctx.vault.save_session(record.student, client.session)
     skipped = [f"{title} ({reason})" for title, reason in outcome.skipped]
     _save_progress(ctx, record, outcome.progress, skipped_titles=skipped)
     if outcome.finished:
