@@ -81,6 +81,16 @@ def test_wrong_password_is_reported_and_not_kept(telegram: TelegramEmulator, bot
     assert not ctx.vault.has_credentials(pending_login(STUDENT))
 
 
+def test_a_locked_account_is_reported_as_locked_not_as_a_wrong_password(
+    telegram: TelegramEmulator, vtu: VTUEmulator, bot, ctx, drain
+):
+    vtu.catalog.student(EMAIL).locked = True
+    answer = log_in(telegram, drain, STUDENT_USER)
+    assert answer.startswith("Login failed: VTU has locked your account")
+    assert "Unlock it on online.vtu.ac.in" in answer and "did not accept" not in answer
+    assert not ctx.vault.has_credentials(STUDENT)
+
+
 def test_courses_before_login_and_while_the_platform_is_down(
     telegram: TelegramEmulator, vtu: VTUEmulator, bot, ctx, drain
 ):

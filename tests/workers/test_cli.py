@@ -21,8 +21,17 @@ def env_for(monkeypatch, settings):
 def test_every_command_explains_itself(capsys):
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    for name in ("up", "demo", "complete", "worker", "scheduler", "dashboard", "keys", "dlq",
-                 "emulator"):
+    for name in (
+        "up",
+        "demo",
+        "complete",
+        "worker",
+        "scheduler",
+        "dashboard",
+        "keys",
+        "dlq",
+        "emulator",
+    ):
         with pytest.raises(SystemExit) as exited:
             main([name, "--help"])
         assert exited.value.code == 0
@@ -103,6 +112,16 @@ def test_complete_command_exit_codes(monkeypatch, vtu, course, password, code, w
     monkeypatch.setenv("VTU_PASSWORD", password)
     assert main(["complete", "--course", course, "--email", EMAIL]) == code
     assert words in capsys.readouterr().err
+
+
+def test_complete_command_tells_a_locked_account_from_a_wrong_password(monkeypatch, vtu, capsys):
+    vtu.catalog.student(EMAIL).locked = True
+    monkeypatch.setenv("VTU_BASE_URL", vtu.base_url)
+    monkeypatch.setenv("VTU_PASSWORD", PASSWORD)
+    assert main(["complete", "--course", SMALL, "--email", EMAIL]) == 3
+    err = capsys.readouterr().err
+    assert "locked your account" in err and "Unlock it on online.vtu.ac.in" in err
+    assert "did not accept" not in err
 
 
 def test_complete_command_says_platform_down_and_exits_1(monkeypatch, vtu, capsys):

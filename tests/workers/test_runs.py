@@ -90,6 +90,15 @@ def test_wrong_password_fails_at_once_into_the_dead_letter_queue(ctx, redis, vtu
     assert ctx.runs.submit(STUDENT, SMALL).created  # a failed run does not block a new one
 
 
+def test_a_locked_account_fails_the_run_at_once_saying_so(ctx, logged_in, vtu, drain):
+    vtu.catalog.student(EMAIL).locked = True
+    run_id = ctx.runs.submit(STUDENT, SMALL).run.id
+    drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active)
+    record = ctx.runs.get(STUDENT, run_id)
+    assert record.state is RunState.FAILED and "locked your account" in record.last_error
+    assert vtu.stats(EMAIL).failed_logins == 1
+
+
 def test_unknown_course_fails_with_the_students_message(ctx, logged_in, drain):
     run_id = ctx.runs.submit(STUDENT, "1-no-such-course").run.id
     drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active)

@@ -15,7 +15,14 @@ from redis.asyncio import Redis
 from config import Settings
 from core.engine import CourseRun, MemoryCheckpoint, Progress, RedisCheckpoint, render_line
 from core.limits import LocalRateLimiter
-from core.vtu import CourseNotFound, Credentials, LoginFailed, VTUClient, VTUError
+from core.vtu import (
+    AccountLocked,
+    CourseNotFound,
+    Credentials,
+    LoginFailed,
+    VTUClient,
+    VTUError,
+)
 
 if TYPE_CHECKING:
     from core.engine import Checkpoint
@@ -35,7 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "with a progress bar. The password comes from VTU_PASSWORD or a hidden prompt. "
             "Exit codes: 0 complete (lectures without video are reported, they cannot be "
             "watched), 1 not complete (platform trouble; run again to resume), 2 bad settings, "
-            "3 login refused, 4 course not found."
+            "3 login refused (wrong password, or the account locked by VTU), 4 course not found."
         ),
     )
     parser.add_argument(
@@ -85,7 +92,7 @@ async def complete(
                     print(f"  skipped: {title} ({reason})", file=out)
                 if not outcome.finished:
                     return EXIT_INCOMPLETE
-        except LoginFailed as exc:
+        except (LoginFailed, AccountLocked) as exc:
             print(f"Login refused: {exc.user_message}", file=out)
             return EXIT_LOGIN_FAILED
         except CourseNotFound as exc:
