@@ -128,8 +128,10 @@ class CourseRun:
         await self.checkpoint.save(list(self.ledgers.values()), self.model)
         progress = self.progress()
         await self._emit(progress)
-        _, wake_in = self._next_action(self.clock())
-        if wake_in is None:
+        action, wake_in = self._next_action(self.clock())
+        if action is not None:
+            wake_in = 0.0  # stopped at the deadline with work due now
+        elif wake_in is None:
             wake_in = IDLE_POLL_S  # waiting for another run to learn the crediting
         if self._budget_wait is not None:
             wake_in = max(wake_in or 0.0, self._budget_wait)
