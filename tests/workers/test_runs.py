@@ -161,3 +161,17 @@ def test_forget_deletes_everything_about_the_student(ctx, logged_in, redis, drai
     assert queue(redis, RUNS_QUEUE).count == 0
     assert ctx.runs.status(STUDENT) == []
     assert ctx.vault.credentials(STUDENT) is None
+
+
+def test_slices_share_the_students_session_one_login_per_expiry(ctx, logged_in, vtu, drain):
+    from tests.core.test_session_sharing import sessions_needed
+
+    vtu.settings.session_max_requests, vtu.settings.expired_status = 7, 419
+    first = ctx.runs.submit(STUDENT, SMALL).run.id
+    second = ctx.runs.submit(STUDENT, "1-benchmark-166").run.id
+    drain(lambda: ctx.runs.get(STUDENT, first).state is RunState.COMPLETED, timeout=60)
+    ctx.runs.cancel(STUDENT, second)
+    drain.until_idle()
+    stats = vtu.stats(EMAIL)
+    assert stats.expired_rejections >= 5
+    assert stats.logins <= sessions_needed(stats, per_session=7) + 1
