@@ -64,3 +64,8 @@ def pending_login(student: str) -> str:
 def metrics_recent(minute: int) -> str:
     """Counters of one wall-clock minute (`unix time // 60`), kept an hour."""
     return f"{PREFIX}metrics:recent:{minute}"
+
+
+def login_lock(student: str) -> str:
+    """Held (seconds) by the one client logging in for a student whose session expired."""
+    return f"{PREFIX}login-lock:{student}"

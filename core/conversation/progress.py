@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.conversation.callbacks import Action, encode
 from core.conversation.texts import BUTTON_CANCEL, BUTTON_REFRESH, Keyboard
-from core.engine.progress import format_duration, progress_bar
+from core.engine.progress import render_lines
 from core.runs.record import RunRecord, RunState
 
 MAX_SKIPPED_LISTED = 10
@@ -27,21 +27,15 @@ _NEXT_STEP = {
 
 
 def render_run(record: RunRecord) -> str:
-    """The whole progress message: headline, bar, counts, current lecture, ETA or summary."""
+    """The whole progress message: headline, core's progress lines (bar, percent of the watch
+    time credited, lectures, resumed and stuck notes, current lecture, ETA), or a summary."""
     progress = record.progress
-    countable = max(0, record.total - record.skipped)
     lines = [f"{_HEADLINE[record.state]}: {progress.course}"]
     if record.total:
-        percent = round(progress.fraction * 100)
-        lines.append(f"{progress_bar(progress.fraction)} {percent} %")
-        lines.append(f"Lectures: {record.done}/{countable} done")
+        lines += render_lines(progress)
     elif record.state.active:
         lines.append("Reading the course's lectures…")
     if record.state.active:
-        if record.current:
-            lines.append(f"Now: {record.current}")
-        if record.total:
-            lines.append(f"ETA: {format_duration(record.eta_s)}")
         if record.state is RunState.RETRYING and record.last_error:
             lines.append(f"Last problem: {record.last_error}")
         return "\n".join(lines)
@@ -75,5 +69,7 @@ def status_text(records: list[RunRecord]) -> str:
     for record in records:
         countable = max(0, record.total - record.skipped)
         counts = f" {record.done}/{countable}" if record.total else ""
+        if record.total and record.state.active:
+            counts += f" · {record.progress.percent} %"
         lines.append(f"{_HEADLINE[record.state]}: {record.course_title or record.course}{counts}")
     return "\n".join(lines)

@@ -3,7 +3,17 @@
 from core.engine.checkpoint import Checkpoint, MemoryCheckpoint, RedisCheckpoint, Saved
 from core.engine.ledger import LectureLedger, LectureStatus
 from core.engine.pacing import CreditModel
-from core.engine.progress import Progress, format_duration, progress_bar, render_line
+from core.engine.progress import (
+    Progress,
+    format_duration,
+    format_watch_time,
+    progress_bar,
+    render_line,
+    render_lines,
+    resumed_note,
+    steady_finish,
+    stuck_note,
+)
 from core.engine.run import CourseRun, RunOutcome
 
 __all__ = [
@@ -18,6 +28,11 @@ __all__ = [
     "RunOutcome",
     "Saved",
     "format_duration",
+    "format_watch_time",
     "progress_bar",
     "render_line",
+    "render_lines",
+    "resumed_note",
+    "steady_finish",
+    "stuck_note",
 ]

@@ -87,6 +87,7 @@ class CourseRun:
         self._current = ""
         self._budget_wait: float | None = None
         self._prepared = False
+        self._resumed_s: float | None = None
 
     async def run(self, *, until: float | None = None, refresh: bool = True) -> RunOutcome:
         """Work until the course is complete, the wall clock reaches `until`, or the request
@@ -128,8 +129,10 @@ class CourseRun:
         await self.checkpoint.save(list(self.ledgers.values()), self.model)
         progress = self.progress()
         await self._emit(progress)
-        _, wake_in = self._next_action(self.clock())
-        if wake_in is None:
+        action, wake_in = self._next_action(self.clock())
+        if action is not None:
+            wake_in = 0.0  # stopped at the deadline with work due now
+        elif wake_in is None:
             wake_in = IDLE_POLL_S  # waiting for another run to learn the crediting
         if self._budget_wait is not None:
             wake_in = max(wake_in or 0.0, self._budget_wait)
@@ -144,6 +147,7 @@ class CourseRun:
         ledgers = self.ledgers.values()
         skipped = sum(x.status is LectureStatus.SKIPPED for x in ledgers)
         done = sum(x.status is LectureStatus.DONE for x in ledgers)
+        credited_s, needed_s = self._watch_time()
         return Progress(
             course=self.title,
             done=done,
@@ -153,7 +157,31 @@ class CourseRun:
             eta_s=self._eta_s(),
             heartbeats=sum(x.heartbeats for x in ledgers),
             finished=self._all_finished(),
+            credited_s=credited_s,
+            needed_s=needed_s,
+            resumed_s=self._resumed_s or 0.0,
+            stuck=str(getattr(self, "stuck_note", "") or ""),
         )
+
+    def _watch_time(self) -> tuple[float, float]:
+        """Seconds credited and needed over the playable lectures: an open lecture counts
+        what our books hold for sure (capped at its duration), a done one its whole
+        duration. A lecture whose duration is not known yet (not opened in this run, or done
+        before it) counts as long as the average known one, so the total does not leap when
+        the lectures get opened; 0 and 0 while no duration is known."""
+        known = [x.duration_s for x in self.ledgers.values() if x.duration_s]
+        typical = sum(known) / len(known) if known else 0.0
+        credited = needed = 0.0
+        for ledger in self.ledgers.values():
+            if ledger.status is LectureStatus.SKIPPED:
+                continue
+            duration = ledger.duration_s or typical
+            needed += duration
+            if ledger.status is LectureStatus.DONE:
+                credited += duration
+            elif ledger.duration_s:
+                credited += min(ledger.credited_lo, ledger.duration_s)
+        return credited, needed
 
     async def _prepare(self, refresh: bool) -> None:
         saved = await self.checkpoint.load()
@@ -179,6 +207,8 @@ class CourseRun:
                 ledger.status = LectureStatus.OPEN
                 ledger.last_touch = None
         self._prepared = True
+        if self._resumed_s is None:
+            self._resumed_s = self._watch_time()[0]  # what this run found credited
         await self._emit(self.progress())
 
     def _all_finished(self) -> bool:
@@ -294,19 +324,23 @@ class CourseRun:
 
     def _eta_s(self) -> float | None:
         """Seconds left: the larger of the heartbeats left at the rate limit and the
-        longest lecture's remaining heartbeats at the learned pace."""
+        longest lecture's remaining heartbeats at the learned pace. A lecture not opened yet
+        counts as long as the average known one."""
         if not self.model.known:
             return None
         pending = [x for x in self.ledgers.values() if not x.finished]
         if not pending:
             return 0.0
+        known = [x.duration_s for x in self.ledgers.values() if x.duration_s]
+        typical = sum(known) / len(known) if known else 0.0
+        chunk_s = self.model.chunk_s
         chunks = [
-            math.ceil(x.remaining_s / self.model.chunk_s) if x.duration_s else 1 for x in pending
+            math.ceil((x.remaining_s if x.duration_s else typical) / chunk_s) or 1 for x in pending
         ]
         budget_s = (sum(chunks) + sum(not x.duration_s for x in pending)) / (
             self.rate_limit or math.inf
         )
-        pace_s = max(chunks) * self.model.wait_s(self.model.chunk_s)
+        pace_s = max(chunks) * self.model.wait_s(chunk_s)
         return max(budget_s, pace_s)
 
     async def _emit(self, progress: Progress) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -48,6 +49,11 @@ class RunRecord:
     skipped: int = 0
     current: str = ""
     eta_s: float | None = None
+    eta_at: float | None = None
+    """When (wall clock) the run is expected to finish, steadied across slices."""
+    credited_s: float = 0.0
+    needed_s: float = 0.0
+    resumed_s: float = 0.0
     stuck: str = ""
     last_error: str = ""
     skipped_titles: list[str] = field(default_factory=list)
@@ -58,14 +64,20 @@ class RunRecord:
 
     @property
     def progress(self) -> Progress:
+        """The run's progress as of now: the ETA counts down from the expected finish."""
+        eta_s = self.eta_s if self.eta_at is None else max(0.0, self.eta_at - time.time())
         return Progress(
             course=self.course_title or self.course,
             done=self.done,
             total=self.total,
             skipped=self.skipped,
             current=self.current,
-            eta_s=self.eta_s,
+            eta_s=eta_s,
             finished=self.state is RunState.COMPLETED,
+            credited_s=self.credited_s,
+            needed_s=self.needed_s,
+            resumed_s=self.resumed_s,
+            stuck=self.stuck,
         )
 
     def to_redis(self) -> dict[str, str]:
@@ -94,9 +106,9 @@ class RunRecord:
                 kwargs[f.name] = RunState(value)
             elif f.name in ("generation", "done", "total", "skipped"):
                 kwargs[f.name] = int(value or 0)
-            elif f.name in ("created_at", "updated_at"):
+            elif f.name in _FLOAT_FIELDS:
                 kwargs[f.name] = float(value or 0)
-            elif f.name == "eta_s":
+            elif f.name in ("eta_s", "eta_at"):
                 kwargs[f.name] = float(value) if value else None
             else:
                 kwargs[f.name] = value
@@ -104,6 +116,7 @@ class RunRecord:
 
 
 _JSON_FIELDS = frozenset({"skipped_titles"})
+_FLOAT_FIELDS = frozenset({"created_at", "updated_at", "credited_s", "needed_s", "resumed_s"})
 
 
 def _text(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from core.vtu.client import Credentials, RetryPolicy, VTUClient
 from core.vtu.errors import (
+    AccountLocked,
     CourseNotFound,
     LectureNotPlayable,
     LoginFailed,
@@ -11,9 +12,11 @@ from core.vtu.errors import (
     VTUError,
 )
 from core.vtu.models import Account, Course, Enrollment, Lecture, LectureRef, ProgressAck
+from core.vtu.sessions import SessionStore
 
 __all__ = [
     "Account",
+    "AccountLocked",
     "Course",
     "CourseNotFound",
     "Credentials",
@@ -26,6 +29,7 @@ __all__ = [
     "ProgressAck",
     "RetryPolicy",
     "SessionRejected",
+    "SessionStore",
     "UnexpectedResponse",
     "VTUClient",
     "VTUError",

@@ -1,10 +1,18 @@
 """Async client of the VTU platform's JSON API.
 
 One place maps statuses to errors and owns the retry policy: an expired session (401, 403 or
-419) is logged in again and the request retried once; overload (429, 5xx) and network faults
-are retried with full-jitter exponential backoff, honouring `Retry-After`, up to a bound.
+419) is logged in again and the request retried; overload (429, 5xx) and network faults are
+retried with full-jitter exponential backoff, honouring `Retry-After`, up to a bound.
 Session cookies are kept per client, not in a shared jar, so one `httpx.AsyncClient` (and its
 connection pool) can serve many students. Nothing here logs a password, cookie or token.
+
+One login per expiry: every request remembers the session it was sent with. When it meets
+an expired session and the client's session has changed since, it just retries with the new
+one; otherwise one request logs in (under a lock) while the others wait and reuse the result.
+With a `SessionStore`, clients of the same student in other workers share it the same way.
+A request that meets two of this client's fresh logins refused before they answered anything
+raises `SessionRejected`; an expired session that had answered, or one taken from the store,
+is plain expiry.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import httpx
 from core.limits import RateLimiter, Unlimited
 from core.vtu import parsing
 from core.vtu.errors import (
+    AccountLocked,
     CourseNotFound,
     LectureNotPlayable,
     LoginFailed,
@@ -31,6 +40,7 @@ from core.vtu.errors import (
     VTUError,
 )
 from core.vtu.models import Account, Course, Enrollment, Lecture, ProgressAck
+from core.vtu.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +48,13 @@ SESSION_EXPIRED = frozenset({401, 403, 419})
 OVERLOADED = frozenset({429, 500, 502, 503, 504})
 SESSION_COOKIES = ("access_token", "refresh_token")
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+REFUSALS_ALLOWED = 1
+"""Sessions of this client's own logins that a request may see refused before they answered
+anything; one more means the platform refuses fresh sessions (`SessionRejected`)."""
+EXPIRIES_PER_REQUEST = 20
+"""Bound on one request's expired answers, however they come (each is a shared login)."""
+LOGIN_POLL_S = 0.05
+"""How often a client waiting for another client's login looks for the new session."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,7 @@ class VTUClient:
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sessions: SessionStore | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
@@ -83,7 +101,13 @@ class VTUClient:
         self._limiter = limiter or Unlimited()
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._sessions = sessions
         self._session: dict[str, str] = {}
+        self._renewing = asyncio.Lock()
+        self._answered: set[str] = set()
+        """Access tokens that have answered a request: refusing those is plain expiry."""
+        self._logged_in: set[str] = set()
+        """Access tokens of this client's own logins."""
         self.logins = 0
 
     async def __aenter__(self) -> VTUClient:
@@ -105,15 +129,19 @@ class VTUClient:
         self._session = {k: v for k, v in cookies.items() if k in SESSION_COOKIES}
 
     async def login(self) -> Account:
+        """Log in with the credentials (always: shared re-logins go through `_renew`)."""
         body = {"email": self.credentials.email, "password": self.credentials.password}
-        response, _ = await self._send("POST", "/auth/login", body, authenticated=False)
-        if response.status_code in (400, 401, 403, 422):
+        response, _, _ = await self._send("POST", "/auth/login", body, authenticated=False)
+        if response.status_code == 403:
+            raise AccountLocked(_message(response), status=403)
+        if response.status_code in (400, 401, 422):
             raise LoginFailed(_message(response), status=response.status_code)
         data = _data(response)
         cookies = {name: response.cookies.get(name) for name in SESSION_COOKIES}
         if not cookies["access_token"]:
             raise UnexpectedResponse("login answer set no access_token cookie")
         self._session = {k: v for k, v in cookies.items() if v}
+        self._logged_in.add(self._token())
         self.logins += 1
         return parsing.account(data)
 
@@ -147,17 +175,24 @@ class VTUClient:
     async def _call(
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> tuple[Any, float]:
-        """An authenticated request: logs in first if needed, and once more on expiry.
+        """An authenticated request: logs in first if needed, and again on expiry.
         Returns the answer's data and when (wall clock) the answered request was sent."""
         if not self._session:
-            await self.login()
-        response, sent_at = await self._send(method, path, body)
-        if response.status_code in SESSION_EXPIRED:
+            await self._renew(stale="")
+        refusals = 0
+        for _ in range(EXPIRIES_PER_REQUEST):
+            response, sent_at, sent_with = await self._send(method, path, body)
+            if response.status_code not in SESSION_EXPIRED:
+                break
+            if sent_with in self._logged_in and sent_with not in self._answered:
+                refusals += 1
+                if refusals > REFUSALS_ALLOWED:
+                    raise SessionRejected(_message(response), status=response.status_code)
             log.info("VTU session expired (%s); logging in again", response.status_code)
-            await self.login()
-            response, sent_at = await self._send(method, path, body)
-            if response.status_code in SESSION_EXPIRED:
-                raise SessionRejected(_message(response), status=response.status_code)
+            await self._renew(stale=sent_with)
+        else:
+            raise SessionRejected(_message(response), status=response.status_code)
+        self._answered.add(sent_with)
         if response.status_code == 404:
             raise CourseNotFound(_message(response), status=404)
         if response.status_code == 422 and "/lectures/" in path:
@@ -166,14 +201,61 @@ class VTUClient:
             raise VTUError(_message(response), status=response.status_code)
         return _data(response), sent_at
 
+    async def _renew(self, stale: str) -> None:
+        """Replace the session whose access token is `stale` ("" for none), once for all the
+        requests that meet it: whoever comes second finds it already replaced."""
+        async with self._renewing:
+            if self._token() != stale:
+                return  # another request of this client renewed it meanwhile
+            if self._sessions is None:
+                await self.login()
+            else:
+                await self._renew_shared(self._sessions, stale)
+
+    async def _renew_shared(self, store: SessionStore, stale: str) -> None:
+        """Adopt a newer session from the store, or log in for everyone (holding the store's
+        lock), or wait for whoever holds it; log in regardless once the lock's life is over."""
+        deadline = time.monotonic() + store.lock_ttl_s
+        while True:
+            if self._adopt(await store.load(), stale):
+                return
+            if await store.try_lock():
+                try:
+                    if self._adopt(await store.load(), stale):
+                        return  # saved between our look and our lock
+                    await self.login()
+                    await store.save(self._session)
+                finally:
+                    await store.unlock()
+                return
+            if time.monotonic() >= deadline:
+                log.info("VTU login by another client did not finish; logging in here")
+                await self.login()
+                await store.save(self._session)
+                return
+            await asyncio.sleep(LOGIN_POLL_S)
+
+    def _adopt(self, shared: dict[str, str], stale: str) -> bool:
+        """Take `shared` if it is a session other than the refused one."""
+        token = shared.get("access_token", "")
+        if not token or token == stale:
+            return False
+        self.restore_session(shared)
+        return True
+
+    def _token(self) -> str:
+        return self._session.get("access_token", "")
+
     async def _send(
         self, method: str, path: str, body: dict[str, Any] | None, *, authenticated: bool = True
-    ) -> tuple[httpx.Response, float]:
+    ) -> tuple[httpx.Response, float, str]:
         """One request with the retry policy for overload and network faults; returns the
-        response and the wall-clock time its request was sent."""
-        headers = self._auth_headers() if authenticated else {}
+        response, the wall-clock time its request was sent and the access token it carried
+        (each attempt carries the newest session)."""
         for retry in range(self._retry.attempts):
             await self._limiter.acquire()
+            token = self._token() if authenticated else ""
+            headers = self._auth_headers() if authenticated else {}
             sent_at = time.time()
             try:
                 response = await self._http.request(
@@ -186,7 +268,7 @@ class VTUClient:
                 failure.__cause__ = exc
             else:
                 if response.status_code not in OVERLOADED:
-                    return response, sent_at
+                    return response, sent_at, token
                 failure = PlatformUnavailable(
                     _message(response),
                     status=response.status_code,

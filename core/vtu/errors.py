@@ -5,9 +5,10 @@ Every error carries `user_message`, a sentence a student understands, and is rai
 
     VTUError
     ├── LoginFailed            wrong email or password (retrying cannot help)
+    ├── AccountLocked          the platform has locked the account (403 at login)
     ├── CourseNotFound         unknown slug, or the student is not enrolled
     ├── LectureNotPlayable     the platform refuses watch progress for a lecture
-    ├── SessionRejected        a fresh login was still refused (401/403/419 twice)
+    ├── SessionRejected        fresh logins' sessions were refused too (401/403/419)
     ├── PlatformUnavailable    overloaded, down or unreachable after bounded retries
     └── UnexpectedResponse     an answer whose shape the client does not know
 """
@@ -31,6 +32,16 @@ class LoginFailed(VTUError):
     user_message = (
         "VTU did not accept that email and password. Check them on online.vtu.ac.in "
         "and log in again."
+    )
+
+
+class AccountLocked(VTUError):
+    """Not a wrong password: the platform refuses this account until it is unlocked there."""
+
+    user_message = (
+        "VTU has locked your account, so AutoPilot cannot log in. Unlock it on "
+        "online.vtu.ac.in (follow its instructions, or reset your password there), then "
+        "log in here again."
     )
 
 

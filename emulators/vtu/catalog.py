@@ -53,6 +53,8 @@ class Student:
     password: str
     name: str
     enrolled: list[str] = field(default_factory=list)
+    locked: bool = False
+    """The platform has locked the account: logins answer 403 even with the right password."""
 
 
 class Catalog:

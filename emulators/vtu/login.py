@@ -12,6 +12,7 @@ from emulators.vtu.wire import Response, bare_message, failure, ok
 
 STUDENT_ROLE_ID = 3
 BAD_CREDENTIALS = "Invalid email or password."
+ACCOUNT_LOCKED = "Your account has been locked. Please contact the administrator."
 _COOKIE_ATTRIBUTES = "Path=/; HttpOnly; SameSite=Lax"
 
 
@@ -54,6 +55,9 @@ class LoginRoute:
                 self._stats.student(student.email).failed_logins += 1
             status = settings.wrong_password_status
             return failure(status, "INVALID_CREDENTIALS", BAD_CREDENTIALS)
+        if student.locked:
+            self._stats.student(student.email).failed_logins += 1
+            return failure(403, "ACCOUNT_LOCKED", ACCOUNT_LOCKED)
         access, refresh = self._sessions.open(student.id, now, issuer)
         self._stats.student(student.email).logins += 1
         response = ok(

@@ -6,6 +6,7 @@ from core.conversation import texts
 from core.keys import pending_login
 from core.runs import RunState
 from emulators.telegram import TelegramEmulator
+from emulators.vtu.server import VTUEmulator
 from tests.bot.conftest import OTHER_USER, STUDENT_USER, says
 from tests.bot.helpers import answer_to, forge_press, log_in, message, start_course
 from tests.core.conftest import EMAIL, PASSWORD
@@ -106,6 +107,16 @@ def test_wrong_password_is_reported_and_not_kept(telegram: TelegramEmulator, bot
     assert answer.startswith("Login failed: VTU did not accept")
     assert not ctx.vault.has_credentials(STUDENT)
     assert not ctx.vault.has_credentials(pending_login(STUDENT))
+
+
+def test_a_locked_account_is_reported_as_locked_not_as_a_wrong_password(
+    telegram: TelegramEmulator, vtu: VTUEmulator, bot, ctx, drain
+):
+    vtu.catalog.student(EMAIL).locked = True
+    answer = log_in(telegram, drain, STUDENT_USER)
+    assert answer.startswith("Login failed: VTU has locked your account")
+    assert "Unlock it on online.vtu.ac.in" in answer and "did not accept" not in answer
+    assert not ctx.vault.has_credentials(STUDENT)
 
 
 def test_courses_before_login(telegram: TelegramEmulator, bot):

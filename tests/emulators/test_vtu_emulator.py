@@ -178,6 +178,19 @@ def test_wrong_password_answers_the_configured_status(vtu, status: int) -> None:
     assert client.post("/auth/login", json={}).status_code == 422
 
 
+def test_a_locked_account_answers_403_at_login_even_with_the_right_password(vtu) -> None:
+    emu = vtu.start()
+    student = emu.catalog.student(EMAIL)
+    assert student is not None
+    student.locked = True
+    client = vtu.client(emu, email=None)
+    answer = client.post("/auth/login", json={"email": EMAIL, "password": PASSWORD})
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "ACCOUNT_LOCKED"
+    assert "access_token" not in client.cookies
+    assert emu.stats(EMAIL).failed_logins == 1 and emu.stats(EMAIL).logins == 0
+
+
 # --- catalog routes ----------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from redis import Redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
@@ -55,22 +56,65 @@ def logged_in(ctx: context.WorkerContext) -> str:
     return STUDENT
 
 
-@pytest.fixture
-def drain(redis) -> Callable[..., None]:
-    """Run an in-process worker in bursts until `done()` or `timeout` seconds."""
+class Drain:
+    """An in-process worker run in bounded bursts, so a test can stop anywhere mid-run.
 
-    def run(done: Callable[[], bool], timeout: float = 30.0) -> None:
-        worker = SimpleWorker(
+    A lone run's slices re-queue themselves at once while work is due, so an unbounded burst
+    (`work(burst=True)`) would run a whole course before the test looks again. Each round here
+    runs at most `ROUND_JOBS` jobs, then the test's condition is checked.
+    """
+
+    ROUND_JOBS = 1
+    IDLE_PAUSE_S = 0.02
+    """Between rounds that found nothing ready: delayed jobs fall due meanwhile."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.worker = SimpleWorker(
             [queue(redis, name) for name in QUEUES],
             connection=redis,
             serializer=JSONSerializer,
             job_class=JSONJob,
         )
-        deadline = time.monotonic() + timeout
-        while not done():
-            if time.monotonic() > deadline:
-                raise TimeoutError("the runs did not get there in time")
-            worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
-            time.sleep(0.02)
+        self.jobs = 0
+        """Jobs run so far by this helper."""
 
-    return run
+    def __call__(
+        self, done: Callable[[], bool], timeout: float = 30.0, max_jobs: int = 5000
+    ) -> int:
+        """Run jobs until `done()`; raises TimeoutError after `timeout` seconds or `max_jobs`
+        jobs. Returns how many jobs ran."""
+        deadline, ran = time.monotonic() + timeout, 0
+        while not done():
+            if time.monotonic() > deadline or ran >= max_jobs:
+                raise TimeoutError(f"the runs did not get there ({ran} jobs, {timeout} s)")
+            ran += self._round()
+        return ran
+
+    def until_idle(self, timeout: float = 30.0) -> int:
+        """Run jobs until none is queued, delayed or running (e.g. after a cancel)."""
+        return self(self._idle, timeout)
+
+    def _round(self) -> int:
+        worked = self.worker.work(
+            burst=True, max_jobs=self.ROUND_JOBS, with_scheduler=True, logging_level="WARNING"
+        )
+        if not worked:
+            time.sleep(self.IDLE_PAUSE_S)
+        self.jobs += int(worked)
+        return int(worked)
+
+    def _idle(self) -> bool:
+        for name in QUEUES:
+            pending = queue(self.redis, name)
+            if pending.count or pending.scheduled_job_registry.count:
+                return False
+            if pending.started_job_registry.count:
+                return False
+        return True
+
+
+@pytest.fixture
+def drain(redis: Redis) -> Drain:
+    """`drain(done)` runs an in-process worker, a job at a time, until `done()`."""
+    return Drain(redis)

@@ -23,8 +23,17 @@ def env_for(monkeypatch, settings):
 def test_every_command_explains_itself(capsys):
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    for name in ("up", "demo", "complete", "worker", "scheduler", "dashboard", "keys", "dlq",
-                 "emulator"):
+    for name in (
+        "up",
+        "demo",
+        "complete",
+        "worker",
+        "scheduler",
+        "dashboard",
+        "keys",
+        "dlq",
+        "emulator",
+    ):
         with pytest.raises(SystemExit) as exited:
             main([name, "--help"])
         assert exited.value.code == 0
@@ -132,6 +141,16 @@ def test_complete_command_exit_codes(monkeypatch, vtu, course, password, code, w
     assert words in capsys.readouterr().err
 
 
+def test_complete_command_tells_a_locked_account_from_a_wrong_password(monkeypatch, vtu, capsys):
+    vtu.catalog.student(EMAIL).locked = True
+    monkeypatch.setenv("VTU_BASE_URL", vtu.base_url)
+    monkeypatch.setenv("VTU_PASSWORD", PASSWORD)
+    assert main(["complete", "--course", SMALL, "--email", EMAIL]) == 3
+    err = capsys.readouterr().err
+    assert "locked your account" in err and "Unlock it on online.vtu.ac.in" in err
+    assert "did not accept" not in err
+
+
 def test_complete_command_says_platform_down_and_exits_1(monkeypatch, vtu, capsys):
     vtu.settings.error_rate = 1.0
     monkeypatch.setenv("VTU_BASE_URL", vtu.base_url)
@@ -141,3 +160,26 @@ def test_complete_command_says_platform_down_and_exits_1(monkeypatch, vtu, capsy
     monkeypatch.setattr(RetryPolicy.__init__, "__defaults__", (2, 0.0, 0.0))  # fail fast
     assert main(["complete", "--course", SMALL, "--email", EMAIL]) == 1
     assert "down or overloaded" in capsys.readouterr().err
+
+
+def test_the_terminal_bar_prints_resumed_and_stuck_notes_and_each_whole_percent():
+    import dataclasses
+    import io
+
+    from core.engine import Progress
+    from workers.cli.complete import TerminalBar
+
+    out = io.StringIO()
+    bar = TerminalBar(out)
+    start = Progress("Maths", done=0, total=4, credited_s=1380, needed_s=6000, resumed_s=1380)
+    bar.show(start)
+    bar.show(dataclasses.replace(start, credited_s=1390))  # still 23 %: no new line
+    bar.show(dataclasses.replace(start, credited_s=1500))  # 25 %
+    stuck = "VTU credited nothing for 3 minutes; sending at real-time pace from now on."
+    bar.show(dataclasses.replace(start, credited_s=1500, stuck=stuck))
+    bar.show(dataclasses.replace(start, credited_s=1500, stuck=stuck))
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["Maths: 4 lectures", "Resumed: 23 min of 1 h 40 min already credited"]
+    assert [line for line in lines if "lectures ·" in line and "23 %" in line] == [lines[2]]
+    assert sum("25 %" in line for line in lines) == 1
+    assert lines.count(f"⚠ Not progressing: {stuck}") == 1

@@ -90,6 +90,15 @@ def test_wrong_password_fails_at_once_into_the_dead_letter_queue(ctx, redis, vtu
     assert ctx.runs.submit(STUDENT, SMALL).created  # a failed run does not block a new one
 
 
+def test_a_locked_account_fails_the_run_at_once_saying_so(ctx, logged_in, vtu, drain):
+    vtu.catalog.student(EMAIL).locked = True
+    run_id = ctx.runs.submit(STUDENT, SMALL).run.id
+    drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active)
+    record = ctx.runs.get(STUDENT, run_id)
+    assert record.state is RunState.FAILED and "locked your account" in record.last_error
+    assert vtu.stats(EMAIL).failed_logins == 1
+
+
 def test_unknown_course_fails_with_the_students_message(ctx, logged_in, drain):
     run_id = ctx.runs.submit(STUDENT, "1-no-such-course").run.id
     drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active)
@@ -132,7 +141,7 @@ def test_cancelled_run_keeps_its_progress_and_a_new_run_resumes(ctx, logged_in, 
     drain(lambda: vtu.stats(EMAIL).heartbeats >= 5, timeout=30)
     ctx.runs.cancel(STUDENT, run_id)
     sent = vtu.stats(EMAIL).heartbeats
-    drain(lambda: True)
+    drain.until_idle()  # the slice queued before the cancel runs, and stops
     assert vtu.stats(EMAIL).heartbeats == sent
     vtu.settings.time_scale = 1200.0
     ctx.runs.submit(STUDENT, SMALL)
@@ -152,3 +161,17 @@ def test_forget_deletes_everything_about_the_student(ctx, logged_in, redis, drai
     assert queue(redis, RUNS_QUEUE).count == 0
     assert ctx.runs.status(STUDENT) == []
     assert ctx.vault.credentials(STUDENT) is None
+
+
+def test_slices_share_the_students_session_one_login_per_expiry(ctx, logged_in, vtu, drain):
+    from tests.core.test_session_sharing import sessions_needed
+
+    vtu.settings.session_max_requests, vtu.settings.expired_status = 7, 419
+    first = ctx.runs.submit(STUDENT, SMALL).run.id
+    second = ctx.runs.submit(STUDENT, "1-benchmark-166").run.id
+    drain(lambda: ctx.runs.get(STUDENT, first).state is RunState.COMPLETED, timeout=60)
+    ctx.runs.cancel(STUDENT, second)
+    drain.until_idle()
+    stats = vtu.stats(EMAIL)
+    assert stats.expired_rejections >= 5
+    assert stats.logins <= sessions_needed(stats, per_session=7) + 1

@@ -4,18 +4,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
 import getpass
 import hashlib
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, TextIO
 
 from redis.asyncio import Redis
 
 from config import Settings
-from core.engine import CourseRun, MemoryCheckpoint, Progress, RedisCheckpoint, render_line
+from core.engine import (
+    CourseRun,
+    MemoryCheckpoint,
+    Progress,
+    RedisCheckpoint,
+    RunOutcome,
+    render_line,
+    resumed_note,
+    steady_finish,
+    stuck_note,
+)
 from core.limits import LocalRateLimiter
-from core.vtu import CourseNotFound, Credentials, LoginFailed, VTUClient, VTUError
+from core.vtu import (
+    AccountLocked,
+    CourseNotFound,
+    Credentials,
+    LoginFailed,
+    VTUClient,
+    VTUError,
+)
 
 if TYPE_CHECKING:
     from core.engine import Checkpoint
@@ -24,6 +44,9 @@ EXIT_COMPLETE = 0
 EXIT_INCOMPLETE = 1
 EXIT_LOGIN_FAILED = 3
 EXIT_COURSE_NOT_FOUND = 4
+REDRAW_S = 1.0
+"""The bar is redrawn this often as well as at each finished lecture: the percent and the ETA
+move between them."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +58,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "with a progress bar. The password comes from VTU_PASSWORD or a hidden prompt. "
             "Exit codes: 0 complete (lectures without video are reported, they cannot be "
             "watched), 1 not complete (platform trouble; run again to resume), 2 bad settings, "
-            "3 login refused, 4 course not found."
+            "3 login refused (wrong password, or the account locked by VTU), 4 course not found."
         ),
     )
     parser.add_argument(
@@ -73,19 +96,20 @@ async def complete(
             for slug in slugs:
                 checkpoint = _checkpoint(redis, credentials.email, slug)
                 bar = TerminalBar(out)
-                outcome = await CourseRun(
+                course_run = CourseRun(
                     client,
                     slug,
                     checkpoint=checkpoint,
                     rate_limit=settings.vtu_rate_limit,
                     on_progress=bar.show,
-                ).run()
+                )
+                outcome = await _with_redraws(course_run, bar)
                 bar.close()
                 for title, reason in outcome.skipped:
                     print(f"  skipped: {title} ({reason})", file=out)
                 if not outcome.finished:
                     return EXIT_INCOMPLETE
-        except LoginFailed as exc:
+        except (LoginFailed, AccountLocked) as exc:
             print(f"Login refused: {exc.user_message}", file=out)
             return EXIT_LOGIN_FAILED
         except CourseNotFound as exc:
@@ -98,6 +122,24 @@ async def complete(
             if redis is not None:
                 await redis.aclose()
     return EXIT_COMPLETE
+
+
+async def _with_redraws(course_run: CourseRun, bar: TerminalBar) -> RunOutcome:
+    """Run the course, redrawing the bar every `REDRAW_S` seconds while it works."""
+
+    async def redraw() -> None:
+        while True:
+            await asyncio.sleep(REDRAW_S)
+            if course_run.ledgers:
+                bar.show(course_run.progress())
+
+    ticker = asyncio.create_task(redraw())
+    try:
+        return await course_run.run()
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
 
 
 async def _unfinished(client: VTUClient) -> list[str]:
@@ -117,24 +159,44 @@ def _checkpoint(redis: Redis | None, email: str, slug: str) -> Checkpoint:
 
 
 class TerminalBar:
-    """Redraws one line in a terminal; prints a line per finished lecture elsewhere."""
+    """Redraws one line in a terminal; elsewhere prints a line each time the lectures done or
+    the whole percent move. Notes (resumed, not progressing) are printed on lines of their
+    own, above the bar."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.live = out.isatty()
-        self._last_done = -1
+        self._shown: tuple[int, int] | None = None
         self._title_shown = False
+        self._stuck = ""
+        self._finish_at: float | None = None
 
     def show(self, progress: Progress) -> None:
         if not self._title_shown:
             print(f"{progress.course}: {progress.total} lectures", file=self.out)
+            if resumed_note(progress):
+                print(resumed_note(progress), file=self.out)
             self._title_shown = True
+        now = time.time()
+        self._finish_at = steady_finish(self._finish_at, progress.eta_s, now)
+        eta_s = None if self._finish_at is None else max(0.0, self._finish_at - now)
+        progress = dataclasses.replace(progress, eta_s=eta_s)
+        if progress.stuck != self._stuck:
+            self._stuck = progress.stuck
+            if stuck_note(progress):
+                self._note(stuck_note(progress))
+        shown = (progress.done, progress.percent)
         if self.live:
             self.out.write("\r\x1b[2K" + render_line(progress)[:160])
             self.out.flush()
-        elif progress.done != self._last_done or progress.finished:
+        elif shown != self._shown or progress.finished:
             print(render_line(progress), file=self.out)
-        self._last_done = progress.done
+        self._shown = shown
+
+    def _note(self, text: str) -> None:
+        if self.live:
+            self.out.write("\r\x1b[2K")
+        print(text, file=self.out)
 
     def close(self) -> None:
         if self.live:

@@ -25,6 +25,7 @@ from core.jobs import CHECK_LOGIN, LIST_COURSES
 from core.keys import pending_login
 from core.limits.messages import OverMessageBudget
 from core.runs.queues import FAST_QUEUE, queue
+from core.runs.sessions import VaultSessionStore
 from core.vault import VaultError
 from core.vtu import RetryPolicy, VTUClient, VTUError
 from workers import context
@@ -102,9 +103,12 @@ def _list_courses(
     if credentials is None:
         return _answer(ctx, target, texts.NOT_LOGGED_IN)
     client = VTUClient(
-        ctx.settings.vtu_base_url, credentials, http=ctx.http, retry=INTERACTIVE_RETRY
+        ctx.settings.vtu_base_url,
+        credentials,
+        http=ctx.http,
+        retry=INTERACTIVE_RETRY,
+        sessions=VaultSessionStore(ctx.vault, student),
     )
-    client.restore_session(ctx.vault.session(student))
     try:
         enrollments = ctx.run(client.enrollments())
     except VTUError as exc:
@@ -114,8 +118,6 @@ def _list_courses(
         if _try_again_later(ctx, LIST_COURSES, student, target, attempt):
             return _answer(ctx, target, _retrying(texts.COURSES_LOADING, attempt))
         return _answer(ctx, target, _gave_up(texts.COURSES_PLATFORM_DOWN))
-    if client.session:
-        ctx.vault.save_session(student, client.session)
     if not enrollments:
         return _answer(ctx, target, texts.COURSES_NONE)
     picker = CoursePicker(ctx.redis)

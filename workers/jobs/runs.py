@@ -16,11 +16,12 @@ import time
 from rq.job import get_current_job
 
 from core import keys
-from core.engine import CourseRun, CreditModel, Progress, RedisCheckpoint
+from core.engine import CourseRun, CreditModel, Progress, RedisCheckpoint, steady_finish
 from core.limits import SharedRateLimiter
 from core.runs import queues
 from core.runs.events import publish
 from core.runs.record import RunRecord, RunState
+from core.runs.sessions import VaultSessionStore
 from core.vtu import RetryPolicy, VTUClient, VTUError
 from workers import context
 
@@ -79,16 +80,20 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
         patience=ctx.patience,
     )
     client = VTUClient(
-        ctx.settings.vtu_base_url, credentials, http=ctx.http, limiter=limiter, retry=SLICE_RETRY
+        ctx.settings.vtu_base_url,
+        credentials,
+        http=ctx.http,
+        limiter=limiter,
+        retry=SLICE_RETRY,
+        sessions=VaultSessionStore(ctx.vault, record.student),
     )
-    session = ctx.vault.session(record.student)
-    client.restore_session(session)
     ctx.store.transition(record.id, record.generation, RunState.RUNNING)
+    first_slice = record.total == 0
 
     shared_model = _shared_model(ctx)
 
     def on_progress(progress: Progress) -> None:
-        _save_progress(ctx, record, progress)
+        _save_progress(ctx, record, progress, first_slice=first_slice)
 
     run = CourseRun(
         client,
@@ -99,13 +104,11 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
         known_model=shared_model,
         may_probe=shared_model is not None or _probe_turn(ctx, record.id),
     )
-    outcome = await run.run(until=time.time() + SLICE_S, refresh=record.total == 0)
+    outcome = await run.run(until=time.time() + SLICE_S, refresh=first_slice)
     if run.model.known and run.model != shared_model:
         ctx.redis.set(keys.CREDIT_MODEL, json.dumps(run.model.to_json()), ex=MODEL_TTL_S)
-    if client.session != session:
-        ctx.vault.save_session(record.student, client.session)
     skipped = [f"{title} ({reason})" for title, reason in outcome.skipped]
-    _save_progress(ctx, record, outcome.progress, skipped_titles=skipped)
+    _save_progress(ctx, record, outcome.progress, first_slice=first_slice, skipped_titles=skipped)
     if outcome.finished:
         if ctx.store.finish(record.id, RunState.COMPLETED, generation=record.generation):
             publish(ctx.redis, _reload(ctx, record))
@@ -136,20 +139,39 @@ def _probe_turn(ctx: context.WorkerContext, run_id: str) -> bool:
 
 
 def _save_progress(
-    ctx: context.WorkerContext, record: RunRecord, progress: Progress, **more: object
+    ctx: context.WorkerContext,
+    record: RunRecord,
+    progress: Progress,
+    *,
+    first_slice: bool,
+    **more: object,
 ) -> None:
-    ctx.store.update(
-        record.id,
-        course_title=progress.course,
-        done=progress.done,
-        total=progress.total,
-        skipped=progress.skipped,
-        current=progress.current,
-        eta_s=progress.eta_s,
+    """Store the run's progress; redraw its message when what it shows moved (lectures done,
+    the whole percent, the stuck note), not at every heartbeat. `record` is kept as saved."""
+    eta_at = steady_finish(record.eta_at, progress.eta_s, time.time())
+    values: dict[str, object] = {
+        "course_title": progress.course,
+        "done": progress.done,
+        "total": progress.total,
+        "skipped": progress.skipped,
+        "current": progress.current,
+        "eta_s": progress.eta_s,
+        "eta_at": eta_at,
+        "credited_s": progress.credited_s,
+        "needed_s": progress.needed_s,
+        "stuck": progress.stuck,
         **more,
-    )
-    if (progress.done, progress.total) != (record.done, record.total):
-        record.done, record.total = progress.done, progress.total
+    }
+    if first_slice:
+        values["resumed_s"] = progress.resumed_s  # later slices start mid-run
+    ctx.store.update(record.id, **values)
+    shown_before = (record.done, record.total, record.progress.percent, record.stuck)
+    if progress.stuck and progress.stuck != record.stuck:
+        log.warning("run %s: not progressing: %s", record.id, progress.stuck)
+    for name, value in values.items():
+        if hasattr(record, name):
+            setattr(record, name, value)
+    if (progress.done, progress.total, record.progress.percent, progress.stuck) != shown_before:
         publish(ctx.redis, _reload(ctx, record))
 
 
