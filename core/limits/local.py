@@ -40,3 +40,23 @@ class LocalRateLimiter:
         self._next_slot = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
+
+
+class SpacedSends:
+    """At most one send every `1 / rate` seconds, measured from when the previous one really
+    left. Unlike booked slots, a loop that wakes late for several sends at once (a crowd
+    keeping it busy) still lets them out one interval apart, not bunched together."""
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._last = -float("inf")
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            wait = self._last + self.interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last = time.monotonic()
