@@ -1,7 +1,8 @@
 """What the handlers share: settings, runs, vault, picker, account jobs, message budget.
 
 Everything that reaches Redis is async here: the message budget on the async client, `core`'s
-synchronous services behind the thread-offloading facades of `bot.telegram.offload`.
+synchronous services behind the thread-offloading facades of `bot.telegram.offload`. The bot
+opens both clients itself, with pools sized for its concurrency (`bot.telegram.connections`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import TYPE_CHECKING
 from redis.asyncio import Redis as AsyncRedis
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.telegram.connections import async_client, sync_client
 from bot.telegram.offload import AccountJobs, AsyncPicker, AsyncRuns, AsyncVault
 from core.conversation import CoursePicker
-from core.limits.messages import MessageBudget
+from core.limits.local import SpacedSends
+from core.limits.messages import BOT_RATE, MessageBudget
 from core.runs import Runs
 from core.vault import SecretBox, Vault
 
@@ -27,27 +30,39 @@ if TYPE_CHECKING:
 @dataclass
 class BotServices:
     settings: Settings
+    redis: Redis
     async_redis: AsyncRedis
     vault: AsyncVault
     runs: AsyncRuns
     picker: AsyncPicker
     jobs: AccountJobs
     budget: MessageBudget
+    pacer: SpacedSends
+    """This process's sends, one per 1/`BOT_RATE` s: when the loop is late for booked slots
+    (a crowd keeps it busy), the sends that were due go out spaced, not bunched into a 429."""
 
     @classmethod
-    def build(cls, settings: Settings, redis: Redis) -> BotServices:
-        vault = Vault(redis, SecretBox(settings.secret_keys))
+    def build(cls, settings: Settings, concurrency: int) -> BotServices:
+        """Services for a bot handling up to `concurrency` updates at once."""
         assert settings.redis_url, "the bot needs REDIS_URL"
-        async_redis = AsyncRedis.from_url(settings.redis_url)
+        redis = sync_client(settings.redis_url)
+        async_redis = async_client(settings.redis_url, concurrency)
+        vault = Vault(redis, SecretBox(settings.secret_keys))
         return cls(
             settings=settings,
+            redis=redis,
             async_redis=async_redis,
             vault=AsyncVault(vault),
             runs=AsyncRuns(Runs(redis, vault, settings)),
             picker=AsyncPicker(CoursePicker(redis)),
             jobs=AccountJobs(redis),
             budget=MessageBudget(async_redis, edit_interval_s=settings.telegram_edit_interval_s),
+            pacer=SpacedSends(BOT_RATE),
         )
+
+    async def close(self) -> None:
+        await self.async_redis.aclose()
+        self.redis.close()
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: ignore[type-arg]
