@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from redis import Redis
 
 LIST_TTL_S = 3600
+START_CLAIM_S = 120
+"""How long starting a selection holds it against a second /run or Start press; released
+as soon as the start ends, so this only bounds a bot that died half-way."""
 MAX_COURSES = 100
 """Buttons shown at most (Telegram allows 100 in one keyboard)."""
 LABEL_CHARS = 40
@@ -46,6 +49,10 @@ def _list_key(student: str) -> str:
 
 def _picked_key(student: str) -> str:
     return f"{keys.PREFIX}picker:picked:{student}"
+
+
+def _starting_key(student: str) -> str:
+    return f"{keys.PREFIX}picker:starting:{student}"
 
 
 class CoursePicker:
@@ -94,8 +101,16 @@ class CoursePicker:
     def clear(self, student: str) -> None:
         self.redis.delete(_picked_key(student))
 
+    def claim_start(self, student: str) -> bool:
+        """Whether this caller may start the selection now (no other start is under way).
+        The selection stays until `clear`: a start that fails half-way loses nothing."""
+        return bool(self.redis.set(_starting_key(student), "1", nx=True, ex=START_CLAIM_S))
+
+    def release_start(self, student: str) -> None:
+        self.redis.delete(_starting_key(student))
+
     def forget(self, student: str) -> None:
-        self.redis.delete(_list_key(student), _picked_key(student))
+        self.redis.delete(_list_key(student), _picked_key(student), _starting_key(student))
 
     def render(self, student: str) -> tuple[str, Keyboard]:
         """The picker message: one line and one toggle button per course, ✓ when selected."""

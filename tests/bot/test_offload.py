@@ -50,7 +50,7 @@ def test_facades_answer_like_core(settings, redis):
 
     async def main() -> None:
         assert await AsyncVault(vault).has_credentials(STUDENT) is False
-        assert await picker.take_picked(STUDENT) == []
+        assert await picker.begin_start(STUDENT) == []  # nothing picked: nothing held
         assert await AsyncRuns(Runs(redis, vault, settings)).status(STUDENT) == []
 
     asyncio.run(main())
