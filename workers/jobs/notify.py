@@ -8,11 +8,11 @@ from workers.notify.progress import redraw
 from workers.notify.sender import telegram_sender
 
 
-def refresh(run_id: str) -> str:
-    """Bring run `run_id`'s chat message up to date."""
+def refresh(run_id: str, attempt: int = 0) -> str:
+    """Bring run `run_id`'s chat message up to date (`attempt`: earlier failed tries)."""
     ctx = context.current()
     sender = telegram_sender(ctx)
     if sender is None:
         ctx.redis.delete(refresh_pending_key(run_id))
         return "no bot configured"
-    return ctx.run(redraw(ctx, sender, run_id))
+    return ctx.run(redraw(ctx, sender, run_id, attempt))
