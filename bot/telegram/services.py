@@ -16,7 +16,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.telegram.connections import async_client, sync_client
 from bot.telegram.offload import AccountJobs, AsyncPicker, AsyncRuns, AsyncVault
 from core.conversation import CoursePicker
-from core.limits.local import SpacedSends
+from core.limits.local import SendWindow
 from core.limits.messages import BOT_RATE, MessageBudget
 from core.runs import Runs
 from core.vault import SecretBox, Vault
@@ -37,9 +37,9 @@ class BotServices:
     picker: AsyncPicker
     jobs: AccountJobs
     budget: MessageBudget
-    pacer: SpacedSends
-    """This process's sends, one per 1/`BOT_RATE` s: when the loop is late for booked slots
-    (a crowd keeps it busy), the sends that were due go out spaced, not bunched into a 429."""
+    pacer: SendWindow
+    """This process's sends as they really leave: at most `BOT_RATE` + 1 in any second, so
+    sends the loop was late for go out soon but never bunched into a 429."""
 
     @classmethod
     def build(cls, settings: Settings, concurrency: int) -> BotServices:
@@ -57,7 +57,7 @@ class BotServices:
             picker=AsyncPicker(CoursePicker(redis)),
             jobs=AccountJobs(redis),
             budget=MessageBudget(async_redis, edit_interval_s=settings.telegram_edit_interval_s),
-            pacer=SpacedSends(BOT_RATE),
+            pacer=SendWindow(round(BOT_RATE) + 1, min_gap_s=0.5 / BOT_RATE),
         )
 
     async def close(self) -> None:
