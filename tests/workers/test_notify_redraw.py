@@ -31,9 +31,10 @@ RUNS = 12
 FIRST_USER = 800_000
 STORM_S = 4.0
 """How long other senders keep receiving 429s after the runs end (the budget exhausted)."""
-DRAWN_WITHIN_S = 8.0
+DRAWN_WITHIN_S = 15.0
 """Stated bound: once the budget allows edits again, every final state shows within this
-(the RQ scheduler's one-second tick, 12 edits at 20 a second, a busy machine's slack)."""
+(the RQ scheduler's one-second tick, 12 edits at 20 a second, a busy machine's slack; a
+frozen message would wait out the 120 s "redraw pending" flag)."""
 
 
 @pytest.fixture
