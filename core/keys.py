@@ -55,6 +55,11 @@ def picker_picked(student: str) -> str:
     return f"{PREFIX}picker:picked:{student}"
 
 
+def picker_starting(student: str) -> str:
+    """Held while one /run or Start press turns the selection into runs."""
+    return f"{PREFIX}picker:starting:{student}"
+
+
 def pending_login(student: str) -> str:
     """The vault id holding `student`'s not-yet-checked credentials, so a typo never
     replaces a good login."""

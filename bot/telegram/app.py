@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand, Update
+from telegram import BotCommand
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -23,8 +22,8 @@ from telegram.ext import (
 )
 
 from bot.telegram import buttons, commands, login
+from bot.telegram.failures import on_error
 from bot.telegram.login import LoginState
-from bot.telegram.replies import say
 from bot.telegram.services import BotContext, BotServices
 from core.conversation import texts
 
@@ -33,19 +32,22 @@ if TYPE_CHECKING:
 
     from config import Settings
 
-log = logging.getLogger(__name__)
 
 CONCURRENT_UPDATES = 256
-"""Updates handled at once: one student waiting on the message budget never holds up another."""
+"""Updates handled at once: one student waiting on the message budget never holds up another.
+The bot's Redis pools are sized from it, and a burst beyond them waits for a connection."""
 
 
-def build_application(settings: Settings, redis: Redis) -> Application:  # type: ignore[type-arg]
-    """The bot, wired: commands, the login conversation, buttons, the error handler."""
+def build_application(settings: Settings, redis: Redis | None = None) -> Application:  # type: ignore[type-arg]
+    """The bot, wired: commands, the login conversation, buttons, the error handler.
+
+    The bot opens its own Redis clients from `settings.redis_url`, pooled for its concurrency;
+    `redis` is not used (a shared client's pool would fail a crowd), only still accepted."""
     # PTB 22 warns when `RetryAfter.retry_after` is read as seconds; take it as a timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    services = BotServices.build(settings, redis)
+    services = BotServices.build(settings, CONCURRENT_UPDATES)
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
@@ -81,19 +83,8 @@ def build_application(settings: Settings, redis: Redis) -> Application:  # type:
     application.add_handler(MessageHandler(text, commands.stray_text))
     application.add_handler(MessageHandler(~filters.COMMAND, commands.not_text))
     application.add_handler(CallbackQueryHandler(buttons.pressed))
-    application.add_error_handler(_on_error)
+    application.add_error_handler(on_error)
     return application
-
-
-async def _on_error(update: object, context: BotContext) -> None:
-    """Log the failure (never the update: it may hold a password) and tell the student."""
-    error = context.error
-    log.error("handler failed: %s: %s", type(error).__name__, error, exc_info=error)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        try:
-            await say(context, update.effective_chat.id, texts.SOMETHING_WENT_WRONG)
-        except Exception as exc:  # the chat may be what failed
-            log.warning("could not tell chat about the failure: %s", exc)
 
 
 async def _announce_commands(application: Application) -> None:  # type: ignore[type-arg]
@@ -102,7 +93,7 @@ async def _announce_commands(application: Application) -> None:  # type: ignore[
 
 async def _close(application: Application) -> None:  # type: ignore[type-arg]
     services: BotServices = application.bot_data["services"]
-    await services.async_redis.aclose()
+    await services.close()
 
 
 @contextlib.contextmanager

@@ -103,11 +103,30 @@ class AsyncPicker:
         return await asyncio.to_thread(self._picker.render, student)
 
     async def picked(self, student: str) -> list[PickedCourse]:
-        """The selected courses; the selection stays until `clear`."""
+        """The selected courses; the selection stays until `end_start`."""
         return await asyncio.to_thread(self._picker.picked, student)
 
-    async def clear(self, student: str) -> None:
-        await asyncio.to_thread(self._picker.clear, student)
+    async def begin_start(self, student: str) -> list[PickedCourse] | None:
+        """The selected courses, held against a second start until `end_start`; None while
+        another start of them is under way. The selection itself stays until `end_start`."""
+        return await asyncio.to_thread(self._begin_start, student)
+
+    async def end_start(self, student: str, *, started: bool) -> None:
+        """Release the hold; clear the selection once `started` (its runs exist)."""
+        await asyncio.to_thread(self._end_start, student, started)
+
+    def _begin_start(self, student: str) -> list[PickedCourse] | None:
+        if not self._picker.claim_start(student):
+            return None
+        picked = self._picker.picked(student)
+        if not picked:
+            self._picker.release_start(student)
+        return picked
+
+    def _end_start(self, student: str, started: bool) -> None:
+        if started:
+            self._picker.clear(student)
+        self._picker.release_start(student)
 
 
 class AccountJobs:

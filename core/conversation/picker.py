@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from redis import Redis
 
 LIST_TTL_S = 3600
+START_CLAIM_S = 120
+"""How long starting a selection holds it against a second /run or Start press; released
+as soon as the start ends, so this only bounds a bot that died half-way."""
 MAX_COURSES = 100
 """Buttons shown at most (Telegram allows 100 in one keyboard)."""
 LABEL_CHARS = 40
@@ -86,8 +89,21 @@ class CoursePicker:
     def clear(self, student: str) -> None:
         self.redis.delete(keys.picker_picked(student))
 
+    def claim_start(self, student: str) -> bool:
+        """Whether this caller may start the selection now (no other start is under way).
+        The selection stays until `clear`: a start that fails half-way loses nothing."""
+        claim = keys.picker_starting(student)
+        return bool(self.redis.set(claim, "1", nx=True, ex=START_CLAIM_S))
+
+    def release_start(self, student: str) -> None:
+        self.redis.delete(keys.picker_starting(student))
+
     def forget(self, student: str) -> None:
-        self.redis.delete(keys.picker_courses(student), keys.picker_picked(student))
+        self.redis.delete(
+            keys.picker_courses(student),
+            keys.picker_picked(student),
+            keys.picker_starting(student),
+        )
 
     def render(self, student: str) -> tuple[str, Keyboard]:
         """The picker message: one line and one toggle button per course, ✓ when selected."""

@@ -24,6 +24,7 @@ from core.vtu import Credentials
 if TYPE_CHECKING:
     from core.chat import ChatLimits, ChatTarget
     from core.conversation.backend import ConversationBackend
+    from core.conversation.picker import PickedCourse
     from core.conversation.texts import Keyboard
 
 
@@ -251,32 +252,45 @@ class Conversation:
 
     async def _start_picked(self, student: str, port: ChatPort) -> None:
         """Submit every picked course; each new run gets a message the workers keep editing.
-        The selection is cleared only once every picked course has its run."""
-        backend = self.backend
-        picked = await backend.picker.picked(student)
+        The selection is cleared only once every picked course has its run and its message:
+        a start that fails half-way keeps it, and the next /run picks up where it stopped
+        (a run that already exists is found again, not started twice)."""
+        picker = self.backend.picker
+        picked = await picker.begin_start(student)
+        if picked is None:
+            await port.reply(texts.ALREADY_STARTING)
+            return
         if not picked:
             await port.reply(texts.PICK_FIRST)
             return
-        await port.reply(texts.STARTING.format(count=len(picked)))
-        for course in picked:
-            try:
-                submission = await backend.runs.submit(student, course.slug)
-            except RunError as exc:
-                await port.reply(f"{course.title}: {exc.message}")
-                continue
-            record = submission.run
-            if not submission.created and record.target is not None:
-                text = texts.ALREADY_RUNNING.format(course=course.title)
-                await port.reply(text, reply_to=record.target)
-                continue
-            record.course_title = record.course_title or course.title
-            try:
-                shown = await port.post_progress(render_run(record), run_keyboard(record))
-            except ProgressHomeClosed as closed:
-                await port.reply(closed.hint)
-                continue
-            await backend.runs.show_in(student, record.id, shown)
-        await backend.picker.clear(student)
+        started = False
+        try:
+            if len(picked) > 1:  # one course: its progress message is the answer
+                await port.reply(texts.STARTING.format(count=len(picked)))
+            for course in picked:
+                await self._start_one(student, port, course)
+            started = True
+        finally:
+            await picker.end_start(student, started=started)
+
+    async def _start_one(self, student: str, port: ChatPort, course: PickedCourse) -> None:
+        try:
+            submission = await self.backend.runs.submit(student, course.slug)
+        except RunError as exc:
+            await port.reply(f"{course.title}: {exc.message}")
+            return
+        record = submission.run
+        if not submission.created and record.target is not None and record.target.has_message:
+            text = texts.ALREADY_RUNNING.format(course=course.title)
+            await port.reply(text, reply_to=record.target)
+            return
+        record.course_title = record.course_title or course.title
+        try:
+            shown = await port.post_progress(render_run(record), run_keyboard(record))
+        except ProgressHomeClosed as closed:
+            await port.reply(closed.hint)
+            return
+        await self.backend.runs.show_in(student, record.id, shown)
 
     async def _private(self, port: ChatPort) -> bool:
         if port.private:

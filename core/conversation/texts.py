@@ -104,6 +104,7 @@ PICK_FIRST = "Pick courses first: /courses, then tap the ones to run."
 PICKER_STALE = "That list is out of date; send /courses for a fresh one."
 STARTING = "Starting {count} course(s); each gets its own progress message below."
 ALREADY_RUNNING = "{course} is already running: progress is in this message."
+ALREADY_STARTING = "Your picked courses are being started; their progress messages follow."
 NOTHING_PICKED_UNFINISHED = "Every course is already complete."
 
 RUN_COMPLETED_NOTICE = "✅ {course} is complete. The summary is in the progress message above."

@@ -13,7 +13,9 @@ message, all of:
   at most `edit_rate` per second, so answers to commands always find room.
 
 Buckets are GCRA, timed by the Redis server's clock. Nothing waits inside the script: it
-charges the message or returns the seconds until it would fit.
+books the message's slot (now, or the first one within what the caller will wait, so a crowd
+queues up in order with one call each instead of polling) or returns the seconds until the
+first slot, booking nothing.
 """
 
 from __future__ import annotations
@@ -33,8 +35,12 @@ BOT_RATE = 25.0
 EDIT_RATE = 20.0
 """Progress edits a second for the whole bot: the rest of `BOT_RATE` is kept for answers."""
 CHAT_BURST = 1.0
-REPLY_BURST = 4.0
-EDIT_BURST = 2.0
+REPLY_BURST = 2.0
+"""Answers the bot may send ahead of its rate, one more than edits may, so an answer passes
+even right after edits. Any 1 s then holds at most 1 + 2 + 25 = 28 messages: under
+Telegram's 30 with two to spare for a crowd's jitter (sends booked 40 ms apart can arrive
+bunched)."""
+EDIT_BURST = 1.0
 
 
 class MessageKind(StrEnum):
@@ -78,13 +84,16 @@ for i, bucket in ipairs(buckets) do
   local allowed_at = tat - bucket[2] * bucket[3]
   if allowed_at - now > wait then wait = allowed_at - now end
 end
-if wait > 0 then return tostring(wait) end
+if wait > tonumber(ARGV[9]) then return {'0', tostring(wait)} end
+local at = now + wait
 for i, bucket in ipairs(buckets) do
-  local new_tat = tats[i] + bucket[2]
+  local new_tat = math.max(tats[i], at) + bucket[2]
   redis.call('SET', bucket[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
 end
-if is_edit then redis.call('SET', KEYS[2], '1', 'PX', ARGV[7]) end
-return '0'
+if is_edit then
+  redis.call('SET', KEYS[2], '1', 'PX', math.ceil(wait * 1000) + tonumber(ARGV[7]))
+end
+return {'1', tostring(wait)}
 """
 
 _BLOCK = """
@@ -128,9 +137,11 @@ class MessageBudget:
         self._charge = redis.register_script(_CHARGE)
         self._block = redis.register_script(_BLOCK)
 
-    async def try_acquire(self, chat_id: int, kind: MessageKind) -> float:
-        """Charge one message to `chat_id` if it fits now; else the seconds until it would."""
-        wait = await self._charge(
+    async def book(self, chat_id: int, kind: MessageKind, within_s: float) -> float:
+        """Book one message to `chat_id` in the first slot the budget has, if that slot comes
+        within `within_s`; returns the seconds until it (0: send now). Raises
+        `OverMessageBudget` with the wait, booking nothing, when the first slot is later."""
+        booked, wait = await self._charge(
             keys=[
                 _key(self.platform, "blocked-until"),
                 _key(self.platform, f"edited:{chat_id}"),
@@ -147,17 +158,25 @@ class MessageBudget:
                 REPLY_BURST,
                 max(1, round((self.edit_interval_s + EDIT_MARGIN_S) * 1000)),
                 EDIT_BURST,
+                max(0.0, within_s),
             ],
         )
+        if booked in (b"0", "0"):
+            raise OverMessageBudget(float(wait))
         return float(wait)
 
+    async def try_acquire(self, chat_id: int, kind: MessageKind) -> float:
+        """Charge one message to `chat_id` if it fits now; else the seconds until it would."""
+        try:
+            return await self.book(chat_id, kind, within_s=0.0)
+        except OverMessageBudget as over:
+            return over.wait_s
+
     async def acquire(self, chat_id: int, kind: MessageKind, patience_s: float) -> None:
-        """Wait for room up to `patience_s` in all; raise `OverMessageBudget` beyond that."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + patience_s
-        while (wait := await self.try_acquire(chat_id, kind)) > 0:
-            if loop.time() + wait > deadline:
-                raise OverMessageBudget(wait)
+        """Book the first slot within `patience_s` and wait for it; raise `OverMessageBudget`
+        (booking nothing) when there is none that soon."""
+        wait = await self.book(chat_id, kind, within_s=patience_s)
+        if wait > 0:
             await asyncio.sleep(wait)
 
     async def block_for(self, retry_after_s: float) -> None:

@@ -141,6 +141,7 @@ class Runs:
             keys.student_budget(student),
             keys.picker_courses(student),
             keys.picker_picked(student),
+            keys.picker_starting(student),
         )
         self.vault.forget(student)
         self.vault.forget(keys.pending_login(student))

@@ -47,7 +47,7 @@ def settings(redis_url: str, vtu, telegram: TelegramEmulator) -> Settings:  # no
 @pytest.fixture
 def bot(settings: Settings, redis, ctx) -> Iterator[None]:  # noqa: F811
     """The bot long-polling the stand-in from a thread of its own."""
-    with polling_in_thread(build_application(settings, redis)) as thread:
+    with polling_in_thread(build_application(settings)) as thread:
         yield
     assert not thread.is_alive()
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from core.conversation import CoursePicker, PickedCourse
+from core.vault import SecretBox, Vault
+from core.vtu import Credentials
 from emulators.telegram import ChatMessage, TelegramEmulator
 from emulators.telegram.objects import message_json, user_json
 from emulators.telegram.users import chat_instance
 from emulators.telegram.world import CallbackQuery
 from tests.bot.conftest import says
 from tests.core.conftest import EMAIL, PASSWORD
+from tests.workers.conftest import SMALL
 
 
 def log_in(telegram: TelegramEmulator, drain, user: int, password: str = PASSWORD) -> str:
@@ -70,3 +74,14 @@ def answer_to(telegram: TelegramEmulator, query_id: str) -> str | None:
         lambda: [a for a in telegram.answered_callbacks if a.callback_query_id == query_id]
     )
     return answered[0].text
+
+
+def ready_to_run(redis, settings, users: list[int]) -> None:
+    """Students logged in with the small course ticked, as after /login and /courses."""
+    vault = Vault(redis, SecretBox(settings.secret_keys))
+    picker = CoursePicker(redis)
+    for user in users:
+        student = f"telegram:{user}"
+        vault.save_credentials(student, Credentials(f"s{user}@vtu.test", "pw"))
+        picker.save(student, [PickedCourse(SMALL, "Control Systems", 0.0)])
+        picker.toggle(student, 0)

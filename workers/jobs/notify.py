@@ -6,7 +6,7 @@ from workers import context
 from workers.notify.progress import redraw
 
 
-def refresh(run_id: str) -> str:
-    """Bring run `run_id`'s chat message up to date."""
+def refresh(run_id: str, attempt: int = 0) -> str:
+    """Bring run `run_id`'s chat message up to date (`attempt`: earlier failed tries)."""
     ctx = context.current()
-    return ctx.run(redraw(ctx, run_id))
+    return ctx.run(redraw(ctx, run_id, attempt))

@@ -1,14 +1,21 @@
 """Redrawing a run's progress message in its chat, within the shared message budget.
 
-A redraw is queued once per burst of progress (`core.runs.events.request_refresh`); it waits
-for the chat's edit slot by re-queueing itself, never by holding a worker, and draws the
-run's latest record only once it has the slot, so the newest state always wins. An edit
-does not notify the student, so when a run ends or gets stuck a short new message does,
-once, pointing at the progress message.
+A redraw is queued once per burst of progress (`core.runs.events.request_refresh`, which sets
+the run's "redraw pending" flag); it books the chat's next edit slot when that slot is near,
+else re-queues itself for when it comes, never holding a worker; and it draws the run's
+latest record only once it has its slot, so the newest state always wins.
+
+The flag is cleared just before the record is read, so a change after that queues another
+redraw. A redraw that fails for any other reason tries again later (with backoff), and only
+once its tries are spent gives the flag up: a run's final state is always drawn, and a
+failed redraw never leaves the flag holding off the next one. An edit does not notify the
+student, so when a run ends or gets stuck a short new message does, once, pointing at the
+progress message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -16,7 +23,7 @@ from typing import TYPE_CHECKING
 from core import keys
 from core.conversation import render_run, run_keyboard, texts
 from core.jobs import REFRESH_PROGRESS
-from core.limits.messages import MessageKind
+from core.limits.messages import MessageKind, OverMessageBudget
 from core.runs import queues
 from core.runs.events import REFRESH_PENDING_S, refresh_pending_key
 from core.runs.record import RunState
@@ -32,25 +39,53 @@ log = logging.getLogger(__name__)
 
 SLEEP_IN_PLACE_S = 0.25
 """A wait this short is slept in the job; longer ones re-queue the redraw for later."""
+RETRIES = 5
+RETRY_BASE_S = 2.0
+"""A failed redraw comes back after 2, 4, 8, 16, 32 s."""
 ANNOUNCED_TTL_S = 30 * 24 * 3600
 
 
-async def redraw(ctx: WorkerContext, run_id: str) -> str:
-    """Edit run `run_id`'s progress message to its latest state; returns what happened."""
+async def redraw(
+    ctx: WorkerContext, run_id: str, attempt: int = 0, *, sender: ChatSender | None = None
+) -> str:
+    """Edit run `run_id`'s progress message to its latest state; returns what happened.
+    `sender` overrides the platform's own (tests)."""
     pending = refresh_pending_key(run_id)
+    try:
+        return await _draw(ctx, run_id, pending, sender)
+    except OverMessageBudget as over:  # no slot near enough (also for a reposted message)
+        _later(ctx, run_id, over.wait_s, attempt)
+        return f"deferred {over.wait_s:.1f} s"
+    except Exception as exc:
+        if attempt >= RETRIES:
+            ctx.redis.delete(pending)
+            raise
+        delay = RETRY_BASE_S * 2**attempt
+        log.warning(
+            "run %s: redraw failed (%s: %s); again in %.0f s",
+            run_id,
+            type(exc).__name__,
+            exc,
+            delay,
+        )
+        ctx.redis.set(pending, "1", ex=max(REFRESH_PENDING_S, round(delay) * 2))
+        _later(ctx, run_id, delay, attempt + 1)
+        return f"failed, again in {delay:.0f} s"
+
+
+async def _draw(ctx: WorkerContext, run_id: str, pending: str, sender: ChatSender | None) -> str:
     record = ctx.store.get(run_id)
     target = record.target if record else None
-    sender = chat_sender(ctx, target.platform) if target is not None else None
+    if sender is None and target is not None:
+        sender = chat_sender(ctx, target.platform)
     if record is None or target is None or not target.has_message or sender is None:
         ctx.redis.delete(pending)
         return "no message"
-    chat_id = int(target.chat_id)
-    wait = await sender.budget.try_acquire(chat_id, MessageKind.EDIT)
-    if wait > SLEEP_IN_PLACE_S:
-        _later(ctx, run_id, wait)
-        return f"deferred {wait:.1f} s"
+    wait = await sender.budget.book(
+        int(target.chat_id), MessageKind.EDIT, within_s=SLEEP_IN_PLACE_S
+    )
     if wait > 0:
-        await sender.budget.acquire(chat_id, MessageKind.EDIT, patience_s=SLEEP_IN_PLACE_S * 2)
+        await asyncio.sleep(wait)
     ctx.redis.delete(pending)
     record = ctx.store.get(run_id) or record
     text, keyboard = render_run(record), run_keyboard(record)
@@ -86,8 +121,8 @@ async def _announce(ctx: WorkerContext, sender: ChatSender, record: RunRecord) -
         return
     try:
         await sender.send(target, text, reply_to=target)
-    except SendRefused as exc:
-        log.info("run %s: could not announce %s: %s", record.id, kind, exc.description)
+    except (SendRefused, OverMessageBudget) as exc:
+        log.info("run %s: could not announce %s: %s", record.id, kind, exc)
 
 
 def _notice(record: RunRecord) -> tuple[str, str] | None:
@@ -101,11 +136,12 @@ def _notice(record: RunRecord) -> tuple[str, str] | None:
     return None
 
 
-def _later(ctx: WorkerContext, run_id: str, delay_s: float) -> None:
+def _later(ctx: WorkerContext, run_id: str, delay_s: float, attempt: int = 0) -> None:
     queues.queue(ctx.redis, queues.FAST_QUEUE).enqueue_in(
         timedelta(seconds=delay_s),
         REFRESH_PROGRESS,
         run_id,
+        attempt,
         result_ttl=0,
         failure_ttl=3600,
         description=f"redraw {run_id}",
