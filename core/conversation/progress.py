@@ -39,16 +39,27 @@ def render_run(record: RunRecord) -> str:
         if record.state is RunState.RETRYING and record.last_error:
             lines.append(f"Last problem: {record.last_error}")
         return "\n".join(lines)
-    if record.skipped:
-        lines.append(f"Skipped {record.skipped} lecture(s) without video:")
-        lines.extend(f"• {title}" for title in record.skipped_titles[:MAX_SKIPPED_LISTED])
-        if len(record.skipped_titles) > MAX_SKIPPED_LISTED:
-            lines.append(f"• … and {len(record.skipped_titles) - MAX_SKIPPED_LISTED} more")
+    if record.locked_titles:
+        lines.append(
+            f"Locked on VTU: {len(record.locked_titles)} lecture(s), not done yet. Send /run "
+            "again once VTU unlocks them; AutoPilot will watch them then:"
+        )
+        lines.extend(_listed(record.locked_titles))
+    if record.skipped_titles:
+        lines.append(f"Skipped {len(record.skipped_titles)} lecture(s) without video:")
+        lines.extend(_listed(record.skipped_titles))
     if record.state is RunState.FAILED:
         lines.append(f"Reason: {record.last_error or 'unknown'}")
     if record.state in _NEXT_STEP:
         lines.append(_NEXT_STEP[record.state])
     return "\n".join(lines)
+
+
+def _listed(titles: list[str]) -> list[str]:
+    lines = [f"• {title}" for title in titles[:MAX_SKIPPED_LISTED]]
+    if len(titles) > MAX_SKIPPED_LISTED:
+        lines.append(f"• … and {len(titles) - MAX_SKIPPED_LISTED} more")
+    return lines
 
 
 def run_keyboard(record: RunRecord) -> Keyboard:

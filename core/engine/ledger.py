@@ -9,7 +9,7 @@ sent, which keeps the interval narrow; the interval is what makes the last heart
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +23,8 @@ class LectureStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     SKIPPED = "skipped"
+    LOCKED = "locked"
+    """Locked on the platform: set aside for this run, tried again by the next."""
 
 
 @dataclass
@@ -49,6 +51,10 @@ class LectureLedger:
     credited_lo: float = 0.0
     credited_hi: float = 0.0
     last_touch: float | None = None
+    """When the answer to the last request on this lecture arrived (wall clock): the
+    platform's clock for it had started by then, so waits counted from here are certain."""
+    touch_sent: float | None = None
+    """When that request left: the platform's clock started no earlier."""
     heartbeats: int = 0
     in_flight_s: int = 0
     percent: int = 0
@@ -56,16 +62,18 @@ class LectureLedger:
 
     @property
     def finished(self) -> bool:
-        return self.status in (LectureStatus.DONE, LectureStatus.SKIPPED)
+        return self.status in (LectureStatus.DONE, LectureStatus.SKIPPED, LectureStatus.LOCKED)
 
     @property
     def remaining_s(self) -> int:
         """Seconds still to send: exact when the interval is narrow, never beyond duration."""
         return max(0, math.ceil(self.duration_s - self.credited_lo - 1e-6))
 
-    def opened(self, duration_s: int | None, percent: int, completed: bool, now: float) -> None:
+    def opened(
+        self, duration_s: int | None, percent: int, completed: bool, sent: float, received: float
+    ) -> None:
         """Record a lecture-detail answer (opening it also starts the platform's clock)."""
-        self.last_touch = now
+        self.touch_sent, self.last_touch = sent, received
         if completed:
             self.status = LectureStatus.DONE
             return
@@ -81,7 +89,9 @@ class LectureLedger:
         self.percent = percent
         self.status = LectureStatus.OPEN
 
-    def credited(self, sent_s: int, percent: int, completed: bool, now: float) -> Credit:
+    def credited(
+        self, sent_s: int, percent: int, completed: bool, sent: float, received: float
+    ) -> Credit:
         """Record a heartbeat's answer and return what it earned.
 
         The books assume full credit whenever the percent allows it (pacing makes that the
@@ -90,7 +100,7 @@ class LectureLedger:
         """
         self.heartbeats += 1
         self.in_flight_s = 0
-        self.last_touch = now
+        self.touch_sent, self.last_touch = sent, received
         before_lo, before_hi = self._percent_bounds(self.percent)
         p_lo, p_hi = self._percent_bounds(percent)
         if completed:
@@ -126,6 +136,17 @@ class LectureLedger:
                 return max(lo, p_lo), min(hi, p_hi)
         return p_lo, p_hi
 
+    def lock(self) -> None:
+        self.status = LectureStatus.LOCKED
+        self.in_flight_s = 0
+
+    def elapsed_s(self, sent: float, received: float) -> tuple[float, float]:
+        """Bounds on the platform's time between the last touch and a request sent at `sent`
+        and answered at `received`."""
+        last_received = self.last_touch if self.last_touch is not None else sent
+        last_sent = self.touch_sent if self.touch_sent is not None else last_received
+        return max(0.0, sent - last_received), max(0.0, received - last_sent)
+
     def skip(self, reason: str) -> None:
         self.status = LectureStatus.SKIPPED
         self.skip_reason = reason
@@ -143,4 +164,6 @@ class LectureLedger:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LectureLedger:
-        return cls(**{**data, "status": LectureStatus(data["status"])})
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        return cls(**{**values, "status": LectureStatus(data["status"])})

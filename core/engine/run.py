@@ -1,10 +1,17 @@
 """Completes one course: opens lectures, paces heartbeats, keeps the checkpoint.
 
-A dispatcher picks the next request whenever a slot is free: a heartbeat that is due (its
-lecture has waited long enough to earn full credit), the lecture with the most left first so
-the longest ones are not left for last; else it opens a new lecture (which starts the
-platform's clock on it); else it sleeps until the next heartbeat falls due. Requests go through
-the client, whose rate limiter spaces them, so the budget is used fully while there is work.
+A dispatcher picks the next request whenever a slot is free: first it opens every lecture
+(that starts the platform's clock on each and tells its duration); then, while the crediting
+is not learned, one probe at a time on one lecture (`pacing.py`); then heartbeats that are due
+(their lecture has waited long enough to earn full credit). With no time cap worth waiting
+for, due lectures go in course order, so they complete one after another; under a time cap
+the lecture with the most left goes first, so the longest ones set the pace from the start
+and the course ends when the longest lecture allows. Else it sleeps until the next heartbeat
+falls due. Requests go through the client, whose rate limiter spaces them.
+
+A run never goes silent: when no credit arrives for `stuck_after_s`, `stuck_note` says what
+the platform answered and what the run does next (it keeps probing at most once per
+real-time chunk, so it does not spin), until credit resumes.
 
 `run(until=...)` stops at a deadline with everything checkpointed, for jobs that work in
 slices and re-schedule themselves.
@@ -31,6 +38,8 @@ ProgressCallback = Callable[[Progress], Awaitable[None] | None]
 DEFAULT_CONCURRENCY = 4
 IDLE_POLL_S = 2.0
 """When nothing is due and nothing says when it will be, look again after this long."""
+STUCK_AFTER_S = 180.0
+"""No credit for this long (wall clock) while heartbeats go out: the run reports itself stuck."""
 
 
 @dataclass
@@ -41,6 +50,10 @@ class RunOutcome:
     finished: bool
     wake_in_s: float | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    locked: list[str] = field(default_factory=list)
+    """Titles of lectures locked on the platform: not done; the next run tries them again."""
+    model_contradicted: bool = False
+    """The platform answered against the credit model this run started from."""
 
 
 @dataclass
@@ -69,6 +82,7 @@ class CourseRun:
         clock: Callable[[], float] = time.time,
         known_model: CreditModel | None = None,
         may_probe: bool = True,
+        stuck_after_s: float = STUCK_AFTER_S,
     ) -> None:
         self.client = client
         self.slug = slug
@@ -88,6 +102,13 @@ class CourseRun:
         self._budget_wait: float | None = None
         self._prepared = False
         self._resumed_s: float | None = None
+        self.stuck_after_s = stuck_after_s
+        self.stuck_note = ""
+        self.contradicted = False
+        self._credit_seen: tuple[float, float] | None = None
+        """(credited seconds, when they last grew)."""
+        self._short_streak = 0
+        self._last_percent = 0
 
     async def run(self, *, until: float | None = None, refresh: bool = True) -> RunOutcome:
         """Work until the course is complete, the wall clock reaches `until`, or the request
@@ -136,11 +157,14 @@ class CourseRun:
             wake_in = IDLE_POLL_S  # waiting for another run to learn the crediting
         if self._budget_wait is not None:
             wake_in = max(wake_in or 0.0, self._budget_wait)
+        finished = self._all_finished()
         return RunOutcome(
             progress=progress,
-            finished=progress.finished,
-            wake_in_s=None if progress.finished else (wake_in or 0.0),
+            finished=finished,
+            wake_in_s=None if finished else (wake_in or 0.0),
             skipped=[(x.title, x.skip_reason) for x in self.ledgers.values() if x.skip_reason],
+            locked=[x.title for x in self.ledgers.values() if x.status is LectureStatus.LOCKED],
+            model_contradicted=self.contradicted,
         )
 
     def progress(self) -> Progress:
@@ -156,11 +180,12 @@ class CourseRun:
             current=self._current,
             eta_s=self._eta_s(),
             heartbeats=sum(x.heartbeats for x in ledgers),
-            finished=self._all_finished(),
+            finished=self._all_finished()
+            and not any(x.status is LectureStatus.LOCKED for x in ledgers),
             credited_s=credited_s,
             needed_s=needed_s,
             resumed_s=self._resumed_s or 0.0,
-            stuck=str(getattr(self, "stuck_note", "") or ""),
+            stuck=self.stuck_note,
         )
 
     def _watch_time(self) -> tuple[float, float]:
@@ -206,6 +231,8 @@ class CourseRun:
             if ledger.in_flight_s:
                 ledger.status = LectureStatus.OPEN
                 ledger.last_touch = None
+            if ledger.status is LectureStatus.LOCKED and refresh:
+                ledger.status, ledger.last_touch = LectureStatus.UNOPENED, None
         self._prepared = True
         if self._resumed_s is None:
             self._resumed_s = self._watch_time()[0]  # what this run found credited
@@ -217,46 +244,61 @@ class CourseRun:
     def _next_action(self, now: float) -> tuple[_Action | None, float | None]:
         """The most useful request to send now, else how long until one falls due.
 
-        In order: a probe that teaches the credit model (one at a time and alone, on the
-        shortest lecture, whose whole-percent answers are the most precise); opening a lecture (it
-        starts the platform's clock and tells its duration, so the longest ones are known
-        early); a due heartbeat, the lecture with most left first.
+        In order: opening a lecture; a probe that teaches the credit model (one at a time and
+        alone, on the shortest lecture that takes the whole chunk, whose whole-percent answers
+        are the most precise); a due heartbeat.
         """
-        model = self.model
+        for ledger in self.ledgers.values():
+            if not ledger.finished and ledger.last_touch is None and ledger.id not in self._busy:
+                return _Action(ledger), None
         if self._probing:
             return None, None  # a probe's timing must not compete for the budget
-        probe_wait = model.next_probe_wait_s() if self.may_probe or model.known else None
-        due: list[_Action] = []
-        probes: list[_Action] = []
+        model = self.model
         wake_at: float | None = None
-        unopened: LectureLedger | None = None
-        for ledger in self.ledgers.values():
-            if ledger.finished or ledger.id in self._busy:
-                continue
-            if ledger.last_touch is None:
-                unopened = unopened or ledger
-                continue
+        probe = model.next_probe() if self.may_probe or model.known else None
+        if probe is not None:
+            action, probe_at = self._probe_action(*probe)
+            if action is not None and probe_at <= now:
+                return action, None
+            wake_at = probe_at if action is not None else None
+        if not (model.known or model.falling_back):
+            return None, None if wake_at is None else max(0.0, wake_at - now)
+        due: list[_Action] = []
+        for ledger in self._open_ledgers():
             send_s = min(model.chunk_s, ledger.remaining_s) or _one_percent(ledger)
-            if probe_wait is not None and send_s == model.chunk_s:
-                probe_at = ledger.last_touch + probe_wait
-                if probe_at <= now:
-                    probes.append(_Action(ledger, send_s, probe=True))
-                else:
-                    wake_at = _min(wake_at, probe_at)
-            if not model.known:
-                continue
+            assert ledger.last_touch is not None
             ready_at = ledger.last_touch + model.wait_s(send_s)
             if ready_at <= now:
                 due.append(_Action(ledger, send_s))
             else:
                 wake_at = _min(wake_at, ready_at)
-        if probes:
-            return min(probes, key=lambda a: a.ledger.duration_s), None
-        if unopened is not None:
-            return _Action(unopened), None
         if due:
+            if self._interleave_needed() <= self.concurrency:
+                return due[0], None  # a time cap that needs no interleaving: in course order
             return max(due, key=lambda a: a.ledger.remaining_s), None
         return None, None if wake_at is None else max(0.0, wake_at - now)
+
+    def _interleave_needed(self) -> float:
+        """How many lectures must be worked at once to keep the request budget busy while
+        each waits out the time cap between its heartbeats."""
+        wait = self.model.wait_s(self.model.chunk_s)
+        return wait * (self.rate_limit or math.inf) if wait > 0 else 0.0
+
+    def _open_ledgers(self) -> list[LectureLedger]:
+        return [
+            x
+            for x in self.ledgers.values()
+            if not x.finished and x.last_touch is not None and x.id not in self._busy
+        ]
+
+    def _probe_action(self, send_s: int, wait_s: float) -> tuple[_Action | None, float]:
+        """The probe of `send_s` on the lecture that answers it most precisely, and when."""
+        takers = [x for x in self._open_ledgers() if x.remaining_s >= send_s]
+        if not takers:
+            return None, 0.0
+        ledger = min(takers, key=lambda x: x.duration_s)
+        assert ledger.last_touch is not None
+        return _Action(ledger, send_s, probe=True), ledger.last_touch + wait_s
 
     def _claim(self, action: _Action) -> None:
         """Mark the action's lecture as taken before its task first runs."""
@@ -269,8 +311,7 @@ class CourseRun:
             if action.opens:
                 await self._open(ledger)
             else:
-                await self._heartbeat(ledger, action.send_s)
-                self.model.probes += action.probe
+                await self._heartbeat(ledger, action.send_s, probe=action.probe)
         except OverBudget as exc:
             self._budget_wait = max(self._budget_wait or 0.0, exc.wait_s)
         finally:
@@ -280,16 +321,20 @@ class CourseRun:
     async def _open(self, ledger: LectureLedger) -> None:
         lecture = await self.client.lecture(self.slug, ledger.id)
         if lecture.is_locked and not lecture.is_completed:
-            ledger.skip("locked on the platform")
+            ledger.lock()
         else:
             ledger.opened(
-                lecture.duration_s, lecture.progress_percent, lecture.is_completed, lecture.sent_at
+                lecture.duration_s,
+                lecture.progress_percent,
+                lecture.is_completed,
+                lecture.sent_at,
+                lecture.received_at or lecture.sent_at,
             )
         await self.checkpoint.save([ledger])
         if ledger.finished:
             await self._emit(self.progress())
 
-    async def _heartbeat(self, ledger: LectureLedger, send_s: int) -> None:
+    async def _heartbeat(self, ledger: LectureLedger, send_s: int, *, probe: bool) -> None:
         ledger.in_flight_s = send_s
         await self.checkpoint.save([ledger])
         self._current = ledger.title
@@ -308,19 +353,53 @@ class CourseRun:
             raise
         except LectureNotPlayable as exc:
             ledger.in_flight_s = 0
-            if send_s > MIN_CHUNK_S:
-                # Maybe a chunk cap enforced by refusal: try smaller chunks before giving up.
-                self.model.chunk_s = max(MIN_CHUNK_S, send_s // 2)
+            if send_s > MIN_CHUNK_S:  # a chunk cap enforced by refusal: learn it
+                if not self.model.refused(send_s, self.clock()):
+                    self.contradicted = True
             else:
                 ledger.skip(exc.detail or "the platform refuses progress for it")
             await self.checkpoint.save([ledger], self.model)
             return
-        elapsed = ack.sent_at - (ledger.last_touch or ack.sent_at)
-        credit = ledger.credited(send_s, ack.percent, ack.is_completed, ack.sent_at)
-        self.model.observe(credit, elapsed)
+        received = ack.received_at or ack.sent_at
+        e_min, e_max = ledger.elapsed_s(ack.sent_at, received)
+        credit = ledger.credited(send_s, ack.percent, ack.is_completed, ack.sent_at, received)
+        promised = not probe and self.model.known
+        if not self.model.observe(credit, e_min, e_max, self.clock()):
+            self.contradicted = True
+        elif promised and credit.high_s >= credit.sent_s:
+            self.model.confirmed()
+        if probe:
+            self.model.probed(send_s, credit, e_max)
+        self._watch_for_stall(credit.high_s >= credit.sent_s or ledger.finished, ack.percent)
         await self.checkpoint.save([ledger], self.model)
         if ledger.finished:
             await self._emit(self.progress())
+
+    def _watch_for_stall(self, full: bool, percent: int) -> None:
+        """Keep `stuck_note` true: set when no credit arrived for `stuck_after_s`, cleared
+        as soon as credit grows again."""
+        now = self.clock()
+        credited = self._watch_time()[0]
+        self._short_streak = 0 if full else self._short_streak + 1
+        self._last_percent = percent
+        if self._credit_seen is None or credited > self._credit_seen[0] + 0.5:
+            self._credit_seen = (credited, now)
+            self.stuck_note = ""
+            return
+        if now - self._credit_seen[1] < self.stuck_after_s:
+            return
+        minutes = max(1, round((now - self._credit_seen[1]) / 60))
+        next_step = (
+            f"sending a {self.model.chunk_s} s heartbeat every {self.model.chunk_s} s, as the "
+            "real player does, and trying longer waits"
+            if self.model.falling_back or not self.model.known
+            else "retrying at the learned pace and relearning the crediting"
+        )
+        self.stuck_note = (
+            f"VTU credited nothing for {minutes} min: the last {self._short_streak} "
+            f"heartbeat(s) earned less than sent (the lecture stayed at {percent} %). "
+            f"AutoPilot keeps going, {next_step}."
+        )
 
     def _eta_s(self) -> float | None:
         """Seconds left: the larger of the heartbeats left at the rate limit and the

@@ -57,6 +57,8 @@ class RunRecord:
     stuck: str = ""
     last_error: str = ""
     skipped_titles: list[str] = field(default_factory=list)
+    locked_titles: list[str] = field(default_factory=list)
+    """Lectures locked on the platform when the run ended: not done, the next run tries them."""
     created_at: float = 0.0
     updated_at: float = 0.0
     job_id: str = ""
@@ -73,7 +75,7 @@ class RunRecord:
             skipped=self.skipped,
             current=self.current,
             eta_s=eta_s,
-            finished=self.state is RunState.COMPLETED,
+            finished=self.state is RunState.COMPLETED and not self.locked_titles,
             credited_s=self.credited_s,
             needed_s=self.needed_s,
             resumed_s=self.resumed_s,
@@ -115,7 +117,7 @@ class RunRecord:
         return cls(**kwargs)
 
 
-_JSON_FIELDS = frozenset({"skipped_titles"})
+_JSON_FIELDS = frozenset({"skipped_titles", "locked_titles"})
 _FLOAT_FIELDS = frozenset({"created_at", "updated_at", "credited_s", "needed_s", "resumed_s"})
 
 

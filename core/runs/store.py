@@ -35,7 +35,7 @@ redis.call('HSET', KEYS[1], 'id', ARGV[1], 'student', ARGV[2], 'course', ARGV[3]
   'state', 'queued', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'last_error', '',
   'done', '0', 'total', '0', 'skipped', '0', 'current', '', 'eta_s', '', 'job_id', ARGV[7],
   'eta_at', '', 'credited_s', '0', 'needed_s', '0', 'resumed_s', '0', 'stuck', '',
-  'skipped_titles', '[]', 'target', '')
+  'skipped_titles', '[]', 'locked_titles', '[]', 'target', '')
 redis.call('PERSIST', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)

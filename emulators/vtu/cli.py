@@ -92,6 +92,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--chunk-over-cap", choices=CHUNK_OVER_CAP_MODES, default=d.chunk_over_cap)
     add("--no-wallclock-cap", action="store_true", help="do not cap credit by elapsed time")
+    add(
+        "--wallclock-rate",
+        type=float,
+        metavar="R",
+        default=d.wallclock_rate,
+        help="credited s per elapsed (scaled) s under the time cap (default 1)",
+    )
     add("--percent-rounding", choices=PERCENT_ROUNDINGS, default=d.percent_rounding)
     add(
         "--rate-limit",
@@ -134,6 +141,7 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         chunk_cap_s=args.chunk_cap,
         chunk_over_cap=args.chunk_over_cap,
         wallclock_cap=not args.no_wallclock_cap,
+        wallclock_rate=args.wallclock_rate,
         time_scale=args.time_scale,
         percent_rounding=args.percent_rounding,
         rate_limit_requests=None if rate_limit is None else rate_limit[0],

@@ -24,6 +24,10 @@ class EmulatorSettings:
     chunk_cap_s: float = 120.0
     chunk_over_cap: str = "clamp"
     wallclock_cap: bool = True
+    wallclock_rate: float = 1.0
+    locked_lectures: str = ""
+    """Comma-separated lecture ids the platform shows as locked."""
+    """Credited seconds per (scaled) second since the lecture's last touch, under the cap."""
     time_scale: float = 1.0
     percent_rounding: str = "floor"
     rate_limit_requests: int | None = 60
@@ -56,6 +60,7 @@ class EmulatorSettings:
                 f"chunk_over_cap must be one of {CHUNK_OVER_CAP_MODES}",
             ),
             (self.time_scale > 0, "time_scale must be > 0"),
+            (self.wallclock_rate > 0, "wallclock_rate must be > 0"),
             (
                 self.percent_rounding in PERCENT_ROUNDINGS,
                 f"percent_rounding must be one of {PERCENT_ROUNDINGS}",
@@ -74,6 +79,9 @@ class EmulatorSettings:
             ),
         ]
         return [message for ok, message in checks if not ok]
+
+    def locked_ids(self) -> set[int]:
+        return {int(x) for x in self.locked_lectures.split(",") if x.strip().isdigit()}
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -39,7 +39,7 @@ def heartbeat_credit(sent: float, since_touch: float | None, settings: EmulatorS
     if settings.wallclock_cap:
         if since_touch is None:
             return 0.0
-        credit = min(credit, since_touch * settings.time_scale)
+        credit = min(credit, since_touch * settings.time_scale * settings.wallclock_rate)
     return max(0.0, credit)
 
 

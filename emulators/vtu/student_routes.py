@@ -159,7 +159,7 @@ class StudentRoutes:
             },
             "progress": progress.percent,
             "is_completed": progress.is_completed,
-            "is_locked": False,
+            "is_locked": lecture.id in settings.locked_ids(),
         }
         return ok(*DATA_FOUND, data)
 

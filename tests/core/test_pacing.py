@@ -1,63 +1,109 @@
+"""The credit model: proven bounds on the chunk cap and the time cap, and the pace from them.
+
+`platform` plays a crediting rule `min(sent, C, r x elapsed)` against the model's own probes,
+with answers known only to a second either side (as whole percents tell them).
+"""
+
 import math
+
+import pytest
 
 from core.engine import CreditModel
 from core.engine.ledger import Credit
+from core.engine.pacing import DOCUMENTED_CHUNK_S, PLAYER_CHUNK_S
+
+RTT = 0.01
 
 
-def test_unknown_model_probes_at_once_and_paces_nothing():
+def answer(sent: int, cap: float, rate: float, elapsed: float, slack: float = 1.0) -> Credit:
+    credited = min(sent, cap, rate * elapsed)
+    return Credit(sent_s=sent, low_s=max(0.0, credited - slack), high_s=min(sent, credited + slack))
+
+
+def learn(model: CreditModel, cap: float, rate: float, refuse: bool = False) -> list[float]:
+    """Probe until the model is settled; returns the waits it asked for."""
+    waits = []
+    for _ in range(40):
+        probe = model.next_probe()
+        if probe is None:
+            break
+        send, wait = probe
+        waits.append(wait)
+        elapsed = max(wait, RTT)
+        if refuse and send > cap:
+            model.refused(send)
+            continue
+        credit = answer(send, cap, rate, elapsed)
+        model.observe(credit, elapsed, elapsed + RTT)
+        model.probed(send, credit, elapsed + RTT)
+    return waits
+
+
+def test_a_fresh_model_probes_the_documented_chunk_at_once_and_paces_nothing():
     model = CreditModel()
     assert not model.known
-    assert model.next_probe_wait_s() == 0
-    assert model.wait_s(120) == math.inf
+    assert model.next_probe() == (DOCUMENTED_CHUNK_S, 0.0)
 
 
-def test_full_credit_right_away_means_no_time_cap():
+@pytest.mark.parametrize("cap", [30, 60, 90, 120])
+@pytest.mark.parametrize("rate", [math.inf, 300.0, 60.0])
+@pytest.mark.parametrize("refuse", [False, True])
+def test_both_caps_are_learned_and_the_pace_is_proven(cap, rate, refuse):
     model = CreditModel()
-    model.observe(Credit(sent_s=120, low_s=120, high_s=120), elapsed_s=0.005)
+    waits = learn(model, cap, rate, refuse)
+    assert model.known and model.settled
+    assert cap - 2 <= model.chunk_s <= cap
+    assert all(w <= DOCUMENTED_CHUNK_S for w in waits)  # never beyond real-time playback
+    chunk = model.chunk_s
+    wait = model.wait_s(chunk)
+    assert min(chunk, cap, rate * wait) >= chunk - 1e-6  # the pace earns full credit
+    if rate < math.inf:
+        assert wait <= 1.3 * chunk / rate  # and wastes little time
+
+
+def test_a_shortfall_that_does_not_grow_with_the_wait_is_the_chunk_cap():
+    model = CreditModel()
+    credit = answer(120, cap=90, rate=math.inf, elapsed=0.3)
+    model.observe(credit, 0.3, 0.31)
+    model.probed(120, credit, 0.31)
+    assert model.doubts and not model.known
+    send, wait = model.next_probe()
+    assert send == 120 and wait >= 2 * 0.31 - 1e-9  # the same chunk after a longer wait
+    credit = answer(120, cap=90, rate=math.inf, elapsed=wait)
+    model.observe(credit, wait, wait + RTT)
+    assert model.cap_hi <= 91 and model.known and model.chunk_s == 90
+
+
+def test_the_wait_never_drifts_upwards():
+    model = CreditModel()
+    waits = learn(model, cap=90, rate=400.0)
+    paced = model.wait_s(model.chunk_s)
+    assert paced <= 90 / 400 * 1.3
+    assert max(waits) <= 4 * 120 / 400
+
+
+def test_a_platform_that_credits_nothing_never_gets_a_pace_and_does_not_spin():
+    model = CreditModel()
+    waits = learn(model, cap=0, rate=math.inf)
+    assert not model.known and model.falling_back
+    assert model.chunk_s == PLAYER_CHUNK_S and model.wait_s(PLAYER_CHUNK_S) == PLAYER_CHUNK_S
+    assert len(waits) <= 24 and sum(waits) > 60  # probes spaced out, not a burst
+
+
+def test_an_answer_against_the_proof_starts_over_and_repeated_ones_fall_back():
+    model = CreditModel()
+    learn(model, cap=120, rate=math.inf)
     assert model.known
-    assert model.wait_s(120) == 0
-    assert model.next_probe_wait_s() is None
+    for _ in range(3):  # the platform now credits 40 of every 120 however long one waits
+        assert not model.observe(answer(120, 40, math.inf, 5.0), 5.0, 5.1)
+        model.observe(answer(120, 120, math.inf, 0.05), 0.05, 0.06)
+    assert model.misses >= 3 and model.falling_back
+    assert model.chunk_s <= PLAYER_CHUNK_S and model.wait_s(model.chunk_s) == model.chunk_s
 
 
-def test_time_cap_is_learned_and_heartbeats_wait_for_it():
-    # The platform credits 60 s per real second (time scale 60), at most 120 s.
+def test_round_trips_through_json_and_old_shapes_start_fresh():
     model = CreditModel()
-    model.observe(Credit(sent_s=120, low_s=0, high_s=6), elapsed_s=0.05)
-    assert not model.known
-    assert model.next_probe_wait_s() == 2.0
-    model.observe(Credit(sent_s=120, low_s=120, high_s=120), elapsed_s=2.01)
-    assert model.known
-    assert 2.0 <= model.wait_s(120) <= 2.01 * 1.1 + 0.05
-    assert model.wait_s(60) < model.wait_s(120)
-
-
-def test_partial_credit_bounds_the_interval_from_both_sides():
-    model = CreditModel()
-    model.observe(Credit(sent_s=120, low_s=31, high_s=49), elapsed_s=40)
-    assert round(model.interval_min_s) == 98
-    assert round(model.interval_max_s) == 155
-
-
-def test_smaller_chunk_cap_is_learned():
-    model = CreditModel(interval_max_s=1.0)
-    model.observe(Credit(sent_s=120, low_s=59, high_s=65), elapsed_s=5)
-    assert model.chunk_s == 59
-
-
-def test_imprecise_full_looking_credit_never_proves_too_short_an_interval():
-    # 96 s credited of 120 on a long lecture (1 % = 15 s) looks like full credit.
-    model = CreditModel()
-    model.observe(Credit(sent_s=120, low_s=81, high_s=120), elapsed_s=0.08)
-    assert model.interval_max_s >= 0.1
-
-
-def test_round_trips_through_json():
-    model = CreditModel(chunk_s=100, interval_min_s=1.5, interval_max_s=2.5, probes=2)
+    learn(model, cap=60, rate=300.0)
     assert CreditModel.from_json(model.to_json()) == model
-
-
-def test_a_loose_interval_is_refined_by_probing_its_middle():
-    model = CreditModel(interval_min_s=1.0, interval_max_s=4.0)
-    assert model.next_probe_wait_s() == 2.0
-    model.probes = 8
-    assert model.next_probe_wait_s() is None
+    assert CreditModel.from_json({"chunk_s": 120, "interval_max_s": 1.0}) == CreditModel()
+    assert math.isinf(CreditModel.from_json(CreditModel().to_json()).rate_hi)

@@ -33,8 +33,8 @@ LEASE_S = 15
 """A slice's claim on its run; outlives a slice, expires soon after its worker dies."""
 PROBE_LOCK_S = 60
 """Until some run has learned the crediting, one run at a time probes it."""
-MODEL_TTL_S = 24 * 3600
-"""Relearn the crediting daily, in case the platform changes it."""
+MODEL_MAX_AGE_S = 6 * 3600
+"""A shared credit model this old is relearned, in case the platform changed its rule."""
 SLICE_RETRY = RetryPolicy(attempts=3, base_s=0.5, cap_s=4.0)
 """Brief in-slice retries; longer outages are RQ's retries of the whole slice."""
 
@@ -105,10 +105,16 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
         may_probe=shared_model is not None or _probe_turn(ctx, record.id),
     )
     outcome = await run.run(until=time.time() + SLICE_S, refresh=first_slice)
-    if run.model.known and run.model != shared_model:
-        ctx.redis.set(keys.CREDIT_MODEL, json.dumps(run.model.to_json()), ex=MODEL_TTL_S)
-    skipped = [f"{title} ({reason})" for title, reason in outcome.skipped]
-    _save_progress(ctx, record, outcome.progress, first_slice=first_slice, skipped_titles=skipped)
+    _share_model(ctx, run.model, shared_model, contradicted=outcome.model_contradicted)
+    skipped = [title for title, _ in outcome.skipped]
+    _save_progress(
+        ctx,
+        record,
+        outcome.progress,
+        first_slice=first_slice,
+        skipped_titles=skipped,
+        locked_titles=outcome.locked,
+    )
     if outcome.finished:
         if ctx.store.finish(record.id, RunState.COMPLETED, generation=record.generation):
             publish(ctx.redis, _reload(ctx, record))
@@ -126,9 +132,29 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
 
 
 def _shared_model(ctx: context.WorkerContext) -> CreditModel | None:
-    """What earlier runs learned of the platform's crediting, so new runs need not probe."""
+    """What earlier runs learned of the platform's crediting, so new runs need not probe;
+    None when nothing is shared, or what is shared is too old to trust."""
     raw = ctx.redis.get(keys.CREDIT_MODEL)
-    return CreditModel.from_json(json.loads(raw)) if raw else None
+    model = CreditModel.from_json(json.loads(raw)) if raw else None
+    if model is None or not model.known or time.time() - model.learned_at > MODEL_MAX_AGE_S:
+        return None
+    return model
+
+
+def _share_model(
+    ctx: context.WorkerContext,
+    learned: CreditModel,
+    shared: CreditModel | None,
+    *,
+    contradicted: bool,
+) -> None:
+    """Share what this run proved with later runs; withdraw a shared model the platform's
+    answers contradicted, so no later run starts from it."""
+    if contradicted and shared is not None:
+        ctx.redis.delete(keys.CREDIT_MODEL)
+        log.warning("the platform contradicted the shared credit model: runs relearn it")
+    if learned.known and learned.settled and learned != shared:
+        ctx.redis.set(keys.CREDIT_MODEL, json.dumps(learned.to_json()), ex=MODEL_MAX_AGE_S)
 
 
 def _probe_turn(ctx: context.WorkerContext, run_id: str) -> bool:
