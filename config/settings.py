@@ -31,6 +31,9 @@ DEFAULT_MAX_RUNS_PER_STUDENT = 10
 # Telegram allows about one message a second per chat; a progress edit every few seconds
 # leaves room for the bot's answers to commands in the same chat.
 DEFAULT_TELEGRAM_EDIT_INTERVAL_S = 3.0
+# Discord allows five messages (and five edits) per channel in five seconds; one progress
+# edit every few seconds leaves the rest for the run's notifying message and the answers.
+DEFAULT_DISCORD_EDIT_INTERVAL_S = 3.0
 
 
 class ConfigError(ValueError):
@@ -60,6 +63,9 @@ class Settings:
     dashboard_password: str | None = field(default=None, repr=False)
     telegram_webhook_url: str | None = None
     telegram_edit_interval_s: float = DEFAULT_TELEGRAM_EDIT_INTERVAL_S
+    discord_guild_id: int | None = None
+    discord_progress_channel_id: int | None = None
+    discord_edit_interval_s: float = DEFAULT_DISCORD_EDIT_INTERVAL_S
 
     def __post_init__(self) -> None:
         for name, schemes in _URL_SCHEMES.items():
@@ -69,8 +75,9 @@ class Settings:
         for name in ("vtu_rate_limit", "vtu_global_rate_limit"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be a positive number of requests/s")
-        if not self.telegram_edit_interval_s > 0:
-            raise ConfigError("TELEGRAM_EDIT_INTERVAL_S must be a positive number of seconds")
+        for name in ("telegram_edit_interval_s", "discord_edit_interval_s"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{_ENV_NAMES[name]} must be a positive number of seconds")
         for name in ("max_active_runs", "max_runs_per_student"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be at least 1")
@@ -100,8 +107,10 @@ class Settings:
                 continue
             if f.name in ("vtu_rate_limit", "vtu_global_rate_limit"):
                 kwargs[f.name] = _parse_rate(_ENV_NAMES[f.name], raw)
-            elif f.name == "telegram_edit_interval_s":
+            elif f.name in ("telegram_edit_interval_s", "discord_edit_interval_s"):
                 kwargs[f.name] = _parse_seconds(_ENV_NAMES[f.name], raw)
+            elif f.name in ("discord_guild_id", "discord_progress_channel_id"):
+                kwargs[f.name] = _parse_snowflake(_ENV_NAMES[f.name], raw)
             elif f.name in ("max_active_runs", "max_runs_per_student"):
                 kwargs[f.name] = _parse_int(_ENV_NAMES[f.name], raw)
             elif f.name == "secret_keys":
@@ -135,6 +144,9 @@ _ENV_NAMES = {
     "dashboard_password": "AUTOPILOT_DASHBOARD_PASSWORD",
     "telegram_webhook_url": "TELEGRAM_WEBHOOK_URL",
     "telegram_edit_interval_s": "TELEGRAM_EDIT_INTERVAL_S",
+    "discord_guild_id": "DISCORD_GUILD_ID",
+    "discord_progress_channel_id": "DISCORD_PROGRESS_CHANNEL_ID",
+    "discord_edit_interval_s": "DISCORD_EDIT_INTERVAL_S",
 }
 
 _URL_SCHEMES = {
@@ -173,6 +185,12 @@ def _parse_int(env: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{env}={raw!r} must be a whole number") from None
+
+
+def _parse_snowflake(env: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{env}={raw!r} must be a Discord id (digits; Developer Mode, Copy ID)")
+    return int(raw)
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

@@ -55,3 +55,9 @@ def pending_login(student: str) -> str:
     """The vault id holding `student`'s not-yet-checked credentials, so a typo never
     replaces a good login."""
     return student + ":pending-login"
+
+
+def discord_answer(nonce: str) -> str:
+    """List where a worker leaves its answer (text and buttons, no secret) to an ephemeral
+    Discord message that only the bot can edit; `nonce` is the bot's random address for it."""
+    return f"{PREFIX}discord:answer:{nonce}"
