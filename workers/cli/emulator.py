@@ -8,6 +8,7 @@ import importlib
 STAND_INS = {
     "vtu": ("emulators.vtu.cli", "the VTU online course platform's API"),
     "telegram": ("emulators.telegram.cli", "the Telegram Bot API"),
+    "discord": ("emulators.discord.cli", "Discord's REST API and gateway"),
 }
 
 
