@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = 30.0
+CLOSE_GRACE_S = 3.0
 
 
 def build_bot(settings: Settings, redis: Redis) -> AutopilotBot:
@@ -49,9 +50,24 @@ async def serve(
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
         await bot.close()
+        await _finish_handlers(CLOSE_GRACE_S)
         if running.done() and running.exception() is not None:
             raise running.exception()  # type: ignore[misc]
         running.cancel()
+
+
+async def _finish_handlers(grace_s: float) -> None:
+    """Let handlers still running (a press answered as the bot stops) finish, briefly; then
+    cancel what is left, so no task dies with its loop."""
+    current = asyncio.current_task()
+    pending = {task for task in asyncio.all_tasks() if task is not current and not task.done()}
+    if not pending:
+        return
+    _, late = await asyncio.wait(pending, timeout=grace_s)
+    for task in late:
+        task.cancel()
+    if late:
+        await asyncio.wait(late, timeout=grace_s)
 
 
 @contextlib.contextmanager

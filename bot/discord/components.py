@@ -43,6 +43,11 @@ def _action(data: str) -> Action | None:
         return None
 
 
+def is_pick(data: str) -> bool:
+    """Whether `data` toggles a course of the picker (all a picker's select may carry)."""
+    return _action(data) is Action.PICK
+
+
 def adapter_page(custom_id: str, prefix: str) -> int | None:
     """The page number in an adapter's own custom id (`picker:N`, `page:N`), or None."""
     if not custom_id.startswith(prefix):

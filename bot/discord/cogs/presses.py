@@ -3,7 +3,8 @@
 Each press is acknowledged at once as a deferred update, then handed to the conversation in
 core, which decodes the custom id or select value and checks that the run belongs to the
 presser: forged or stale data, and other students' runs, reach nothing. Turning the picker's
-page is the adapter's own (`page:N`), and so is the page a select was on (`picker:N`).
+page is the adapter's own (`page:N`), and so is the page a select was on (`picker:N`); a
+picker's select carries nothing but course picks.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import discord
 from discord.ext import commands
 
 from bot.discord.bot import AutopilotBot, tell_failure
-from bot.discord.components import PAGE_PREFIX, PICKER_PREFIX, adapter_page
+from bot.discord.components import PAGE_PREFIX, PICKER_PREFIX, adapter_page, is_pick
 from bot.discord.port import DiscordPort
 from core.conversation import texts
 
@@ -56,6 +57,8 @@ class Presses(commands.Cog):
                 values = data.get("values") or []
                 port.page = on_page
                 choice = str(values[0]) if len(values) == 1 else None
+                if choice is not None and not is_pick(choice):
+                    choice = None
             else:
                 choice = custom_id
             notice = await conversation.pressed(port.student, port, choice, origin)

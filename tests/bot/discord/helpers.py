@@ -38,7 +38,11 @@ def log_in(
     assert discord_api.wait_for_interaction(submitted).acknowledged
     checking = discord_api.wait_for(
         lambda: next(
-            (m for m in discord_api.seen_by(user) if m.interaction_id == submitted and not m.loading),
+            (
+                m
+                for m in discord_api.seen_by(user)
+                if m.interaction_id == submitted and not m.loading
+            ),
             None,
         )
     )
@@ -46,7 +50,11 @@ def log_in(
         return checking
     drain(lambda: "Checking" not in discord_api.message(checking.id).content)
     return discord_api.wait_for(
-        lambda: (shown := discord_api.message(checking.id)) and "Checking" not in shown.content and shown
+        lambda: (
+            (shown := discord_api.message(checking.id))
+            and "Checking" not in shown.content
+            and shown
+        )
     )
 
 

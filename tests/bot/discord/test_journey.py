@@ -35,7 +35,9 @@ def test_login_pick_run_to_completion_in_a_dm(
 
     assert discord_api.throttled == []
     assert discord_api.failed_interactions == []
-    assert all(r.ack_latency_s is not None and r.ack_latency_s < 3 for r in discord_api.interactions)
+    assert all(
+        r.ack_latency_s is not None and r.ack_latency_s < 3 for r in discord_api.interactions
+    )
     edits = sorted(done.edit_times)
     assert all(
         sum(1 for t in edits if start <= t < start + 5) <= DISCORD_LIMIT_PER_5_S for start in edits
@@ -52,9 +54,7 @@ def test_another_users_press_is_refused(discord_api: DiscordEmulator, bot, drain
     progress = start_course(discord_api, drain, STUDENT_USER, index=1)
     run = ctx.runs.status("discord:1001")[0]
     before = set(m.id for m in discord_api.seen_by(OTHER_USER))
-    pressed = discord_api.press_button(
-        OTHER_USER, progress.id, f"cancel:{run.id}", strict=False
-    )
+    pressed = discord_api.press_button(OTHER_USER, progress.id, f"cancel:{run.id}", strict=False)
     assert discord_api.wait_for_interaction(pressed).acknowledged
     refusal = discord_api.wait_for_message(
         OTHER_USER, lambda m: m.id not in before and "not for you" in m.content
