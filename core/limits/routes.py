@@ -10,7 +10,9 @@ The bot and every worker send with the same token, so they share one budget here
 
 - `route:<route>`: the bucket a route was last told to spend (learned once, kept a day);
 - `bucket:<bucket>:<major>`: what is left in it and when it refills, charged before each
-  request and corrected (never upwards within a window) by each answer's headers;
+  request and corrected (never upwards within a window) by each answer's headers; its limit
+  and window length are kept too, so that once a window has passed the next one is counted
+  from its first request, before any answer has described it;
 - `global`: a GCRA bucket at `global_rate` for requests that count against the global limit;
 - `global-blocked-until`: a global 429's `retry_after`, obeyed by everyone.
 
@@ -35,7 +37,7 @@ GLOBAL_RATE = 45.0
 """Requests a second for the whole bot: Discord's global limit is 50, less room for skew."""
 GLOBAL_BURST = 5.0
 ROUTE_MEMORY_S = 24 * 3600
-"""How long a route's learned bucket is kept."""
+"""How long what was learned of a route and its buckets is kept."""
 SAME_WINDOW_S = 0.5
 """Two answers whose resets are this close describe the same window of a bucket."""
 
@@ -53,6 +55,7 @@ class RateLimitHeaders:
     """What one answer said about its bucket (fields None when absent)."""
 
     bucket: str | None = None
+    limit: int | None = None
     remaining: int | None = None
     reset_after_s: float | None = None
     is_global: bool = False
@@ -67,9 +70,10 @@ class RateLimitHeaders:
             except (KeyError, ValueError):
                 return None
 
-        remaining = number("X-RateLimit-Remaining")
+        remaining, limit = number("X-RateLimit-Remaining"), number("X-RateLimit-Limit")
         return cls(
             bucket=headers.get("X-RateLimit-Bucket") or None,
+            limit=None if limit is None else int(limit),
             remaining=None if remaining is None else int(remaining),
             reset_after_s=number("X-RateLimit-Reset-After"),
             is_global=headers.get("X-RateLimit-Global", "").lower() == "true"
@@ -87,11 +91,14 @@ if global_limited then
   local blocked = tonumber(redis.call('GET', KEYS[1]) or '0')
   if blocked > now then wait = blocked - now end
 end
-local left = redis.call('HMGET', KEYS[3], 'remaining', 'reset_at')
-local remaining, reset_at = tonumber(left[1]), tonumber(left[2])
-if remaining ~= nil and reset_at ~= nil and reset_at > now and remaining <= 0 then
-  if reset_at - now > wait then wait = reset_at - now end
+local state = redis.call('HMGET', KEYS[3], 'remaining', 'reset_at', 'limit', 'window')
+local remaining, reset_at = tonumber(state[1]), tonumber(state[2])
+local limit, window = tonumber(state[3]), tonumber(state[4])
+if remaining ~= nil and reset_at ~= nil and reset_at <= now and limit ~= nil and window ~= nil then
+  remaining, reset_at = limit, now + window
 end
+local known = remaining ~= nil and reset_at ~= nil and reset_at > now
+if known and remaining <= 0 and reset_at - now > wait then wait = reset_at - now end
 local interval = 1 / tonumber(ARGV[2])
 local tat = 0
 if global_limited then
@@ -101,8 +108,8 @@ if global_limited then
   if allowed_at - now > wait then wait = allowed_at - now end
 end
 if wait > 0 then return tostring(wait) end
-if remaining ~= nil and reset_at ~= nil and reset_at > now then
-  redis.call('HINCRBY', KEYS[3], 'remaining', -1)
+if known then
+  redis.call('HSET', KEYS[3], 'remaining', remaining - 1, 'reset_at', tostring(reset_at))
 end
 if global_limited then
   local new_tat = tat + interval
@@ -116,8 +123,9 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local remaining = tonumber(ARGV[1])
 local reset_at = now + tonumber(ARGV[2])
-local old = redis.call('HMGET', KEYS[1], 'remaining', 'reset_at')
+local old = redis.call('HMGET', KEYS[1], 'remaining', 'reset_at', 'window')
 local old_remaining, old_reset = tonumber(old[1]), tonumber(old[2])
+local window = math.max(tonumber(old[3]) or 0, tonumber(ARGV[2]))
 if old_reset ~= nil and old_reset > now then
   if math.abs(old_reset - reset_at) < tonumber(ARGV[3]) then
     if old_remaining ~= nil and old_remaining < remaining then remaining = old_remaining end
@@ -126,8 +134,10 @@ if old_reset ~= nil and old_reset > now then
     return 0
   end
 end
-redis.call('HSET', KEYS[1], 'remaining', remaining, 'reset_at', tostring(reset_at))
-redis.call('PEXPIRE', KEYS[1], math.ceil((reset_at - now) * 1000) + 1000)
+redis.call('HSET', KEYS[1], 'remaining', remaining, 'reset_at', tostring(reset_at),
+  'window', tostring(window))
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'limit', ARGV[4]) end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
 return 1
 """
 
@@ -144,7 +154,7 @@ end
 local old = tonumber(redis.call('HGET', KEYS[1], 'reset_at') or '0')
 if until_ < old then until_ = old end
 redis.call('HSET', KEYS[1], 'remaining', 0, 'reset_at', tostring(until_))
-redis.call('PEXPIRE', KEYS[1], math.ceil((until_ - now) * 1000) + 1000)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1
 """
 
@@ -222,7 +232,13 @@ class RouteBudget:
             return
         await self._learn(
             keys=[await self._bucket_key(route, major)],
-            args=[headers.remaining, headers.reset_after_s, SAME_WINDOW_S],
+            args=[
+                headers.remaining,
+                headers.reset_after_s,
+                SAME_WINDOW_S,
+                "" if headers.limit is None else headers.limit,
+                ROUTE_MEMORY_S,
+            ],
         )
 
     async def throttled(
@@ -234,4 +250,6 @@ class RouteBudget:
             key = self._key("global-blocked-until")
         else:
             key = await self._bucket_key(route, major)
-        await self._block(keys=[key], args=[retry_after_s, "global" if is_global else "bucket"])
+        await self._block(
+            keys=[key], args=[retry_after_s, "global" if is_global else "bucket", ROUTE_MEMORY_S]
+        )
