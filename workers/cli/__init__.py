@@ -16,6 +16,7 @@ from workers.cli import (
     complete,
     dashboard,
     demo,
+    discord,
     dlq,
     emulator,
     keys,
@@ -25,7 +26,19 @@ from workers.cli import (
     worker,
 )
 
-COMMANDS = (up, demo, complete, worker, scheduler, telegram, dashboard, keys, dlq, emulator)
+COMMANDS = (
+    up,
+    demo,
+    complete,
+    worker,
+    scheduler,
+    telegram,
+    discord,
+    dashboard,
+    keys,
+    dlq,
+    emulator,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

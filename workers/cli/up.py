@@ -23,7 +23,7 @@ from workers.cli.dashboard import DEFAULT_PORT, dashboard_command
 
 DEFAULT_DATA_DIR = Path(".autopilot")
 RESTART_DELAY_S = 2.0
-BOTS: frozenset[str] = frozenset({"telegram"})
+BOTS: frozenset[str] = frozenset({"telegram", "discord"})
 """Chat bots this version can run (`autopilot <name>`)."""
 
 
