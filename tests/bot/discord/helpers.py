@@ -12,9 +12,12 @@ def latest(discord_api: DiscordEmulator, user: int, fragment: str) -> SeenMessag
     return shown[-1] if shown else None
 
 
-def command(discord_api: DiscordEmulator, user: int, name: str) -> SeenMessage:
-    """`/name` in the user's DM; returns the ephemeral answer once it is not "thinking"."""
-    interaction = discord_api.invoke_command(user, name)
+def command(
+    discord_api: DiscordEmulator, user: int, name: str, channel_id: int | None = None
+) -> SeenMessage:
+    """`/name` in the user's DM (or `channel_id`); returns the ephemeral answer once it is
+    not "thinking"."""
+    interaction = discord_api.invoke_command(user, name, channel_id=channel_id)
     assert discord_api.wait_for_interaction(interaction).acknowledged
     return discord_api.wait_for(
         lambda: next(
@@ -29,10 +32,15 @@ def command(discord_api: DiscordEmulator, user: int, name: str) -> SeenMessage:
 
 
 def log_in(
-    discord_api: DiscordEmulator, drain, user: int, email: str = EMAIL, password: str = PASSWORD
+    discord_api: DiscordEmulator,
+    drain,
+    user: int,
+    email: str = EMAIL,
+    password: str = PASSWORD,
+    channel_id: int | None = None,
 ) -> SeenMessage:
     """/login, fill the modal, let the worker check it; returns the edited answer."""
-    interaction = discord_api.invoke_command(user, "login")
+    interaction = discord_api.invoke_command(user, "login", channel_id=channel_id)
     assert discord_api.wait_for_interaction(interaction).acknowledged
     submitted = discord_api.submit_modal(user, {"email": email, "password": password})
     assert discord_api.wait_for_interaction(submitted).acknowledged
@@ -58,18 +66,22 @@ def log_in(
     )
 
 
-def open_picker(discord_api: DiscordEmulator, drain, user: int) -> SeenMessage:
+def open_picker(
+    discord_api: DiscordEmulator, drain, user: int, channel_id: int | None = None
+) -> SeenMessage:
     """/courses, and the worker's list turned into the picker."""
-    waiting = command(discord_api, user, "courses")
+    waiting = command(discord_api, user, "courses", channel_id)
     assert "Fetching" in waiting.content
     drain(lambda: "Your courses" in discord_api.message(waiting.id).content)
     return discord_api.message(waiting.id)
 
 
-def start_course(discord_api: DiscordEmulator, drain, user: int, index: int = 0) -> SeenMessage:
+def start_course(
+    discord_api: DiscordEmulator, drain, user: int, index: int = 0, channel_id: int | None = None
+) -> SeenMessage:
     """/courses, pick course `index`, press Start; returns the run's progress message (a DM)
     or the pointer to it when the course is already running."""
-    picker = open_picker(discord_api, drain, user)
+    picker = open_picker(discord_api, drain, user, channel_id)
     before = {m.id for m in discord_api.seen_by(user)}
     discord_api.pick_select(user, picker.id, [f"pick:{index}"])
     discord_api.wait_for(lambda: "✓" in discord_api.message(picker.id).content)
