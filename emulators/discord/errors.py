@@ -73,6 +73,10 @@ def unknown_application() -> ApiError:
     return ApiError(404, 10002, "Unknown Application")
 
 
+def cannot_act_in_dm() -> ApiError:
+    return ApiError(403, 50003, "Cannot execute action on a DM channel")
+
+
 def cannot_edit_others_message() -> ApiError:
     return ApiError(403, 50005, "Cannot edit a message authored by another user")
 

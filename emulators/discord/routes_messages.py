@@ -8,6 +8,7 @@ from typing import Any
 
 from emulators.discord.call import NO_CONTENT, Call
 from emulators.discord.errors import (
+    cannot_act_in_dm,
     cannot_edit_others_message,
     cannot_message_user,
     invalid_recipients,
@@ -88,7 +89,7 @@ def delete_message(call: Call) -> object:
     message = call.world.message(call.snowflake("channel_id"), call.snowflake("message_id"))
     channel = call.world.channel(message.channel_id)
     if message.author_id != call.world.bot.id and channel.kind == DM:
-        raise cannot_message_user()
+        raise cannot_act_in_dm()
     message.deleted = True
     call.world.notify()
     return NO_CONTENT
