@@ -34,6 +34,9 @@ DEFAULT_MAX_RUNS_PER_STUDENT = 10
 # leaves room for the bot's answers to commands in the same chat.
 DEFAULT_TELEGRAM_EDIT_INTERVAL_S = 3.0
 LOG_FORMATS = ("text", "json")
+# Discord allows five messages (and five edits) per channel in five seconds; one progress
+# edit every few seconds leaves the rest for the run's notifying message and the answers.
+DEFAULT_DISCORD_EDIT_INTERVAL_S = 3.0
 
 
 class ConfigError(ValueError):
@@ -65,6 +68,9 @@ class Settings:
     telegram_edit_interval_s: float = DEFAULT_TELEGRAM_EDIT_INTERVAL_S
     metrics_port: int | None = None
     log_format: str = "text"
+    discord_guild_id: int | None = None
+    discord_progress_channel_id: int | None = None
+    discord_edit_interval_s: float = DEFAULT_DISCORD_EDIT_INTERVAL_S
 
     def __post_init__(self) -> None:
         for name, schemes in _URL_SCHEMES.items():
@@ -74,8 +80,9 @@ class Settings:
         for name in ("vtu_rate_limit", "vtu_global_rate_limit"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be a positive number of requests/s")
-        if not self.telegram_edit_interval_s > 0:
-            raise ConfigError("TELEGRAM_EDIT_INTERVAL_S must be a positive number of seconds")
+        for name in ("telegram_edit_interval_s", "discord_edit_interval_s"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{_ENV_NAMES[name]} must be a positive number of seconds")
         for name in ("max_active_runs", "max_runs_per_student"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be at least 1")
@@ -113,8 +120,10 @@ class Settings:
                 continue
             if f.name in ("vtu_rate_limit", "vtu_global_rate_limit"):
                 kwargs[f.name] = _parse_rate(_ENV_NAMES[f.name], raw)
-            elif f.name == "telegram_edit_interval_s":
+            elif f.name in ("telegram_edit_interval_s", "discord_edit_interval_s"):
                 kwargs[f.name] = _parse_seconds(_ENV_NAMES[f.name], raw)
+            elif f.name in ("discord_guild_id", "discord_progress_channel_id"):
+                kwargs[f.name] = _parse_snowflake(_ENV_NAMES[f.name], raw)
             elif f.name in ("max_active_runs", "max_runs_per_student", "metrics_port"):
                 kwargs[f.name] = _parse_int(_ENV_NAMES[f.name], raw)
             elif f.name == "log_format":
@@ -173,6 +182,9 @@ _ENV_NAMES = {
     "telegram_edit_interval_s": "TELEGRAM_EDIT_INTERVAL_S",
     "metrics_port": "AUTOPILOT_METRICS_PORT",
     "log_format": "AUTOPILOT_LOG_FORMAT",
+    "discord_guild_id": "DISCORD_GUILD_ID",
+    "discord_progress_channel_id": "DISCORD_PROGRESS_CHANNEL_ID",
+    "discord_edit_interval_s": "DISCORD_EDIT_INTERVAL_S",
 }
 
 _URL_SCHEMES = {
@@ -211,3 +223,9 @@ def _parse_int(env: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{env}={raw!r} must be a whole number") from None
+
+
+def _parse_snowflake(env: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{env}={raw!r} must be a Discord id (digits; Developer Mode, Copy ID)")
+    return int(raw)

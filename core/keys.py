@@ -74,3 +74,9 @@ def metrics_recent(minute: int) -> str:
 def login_lock(student: str) -> str:
     """Held (seconds) by the one client logging in for a student whose session expired."""
     return f"{PREFIX}login-lock:{student}"
+
+
+def discord_answer(nonce: str) -> str:
+    """List where a worker leaves its answer (text and buttons, no secret) to an ephemeral
+    Discord message that only the bot can edit; `nonce` is the bot's random address for it."""
+    return f"{PREFIX}discord:answer:{nonce}"

@@ -49,6 +49,10 @@ class TelegramPort:
         sent = await say(self._context, int(self._chat.chat_id), text, keyboard, reply_to=replied)
         return self._chat.at(sent.message_id)
 
+    async def reply_waiting(self, text: str) -> ChatTarget:
+        """Workers edit the bot's messages directly on Telegram."""
+        return await self.reply(text)
+
     async def post_progress(self, text: str, keyboard: Keyboard) -> ChatTarget:
         return await self.reply(text, keyboard)
 

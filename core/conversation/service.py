@@ -64,6 +64,11 @@ class ChatPort(Protocol):
     ) -> ChatTarget:
         """Answer in the conversation; returns where the answer is, for a job to edit."""
 
+    async def reply_waiting(self, text: str) -> ChatTarget:
+        """Answer with a message that a background job will replace; returns the address the
+        job answers to (where the platform lets only the bot edit it, an address the adapter
+        itself watches for the job's answer)."""
+
     async def post_progress(self, text: str, keyboard: Keyboard) -> ChatTarget:
         """Post a message the workers keep editing for hours; `ProgressHomeClosed` if none
         can be posted."""
@@ -134,7 +139,7 @@ class Conversation:
             return False
         credentials = Credentials(email.strip(), password)
         await self.backend.vault.save_credentials(pending_login(student), credentials)
-        checking = await port.reply(texts.LOGIN_CHECKING)
+        checking = await port.reply_waiting(texts.LOGIN_CHECKING)
         await self.backend.jobs.enqueue(
             CHECK_LOGIN, student, checking.to_json(), description=f"check login of {student}"
         )
@@ -144,7 +149,7 @@ class Conversation:
         """/courses: queue a fetch of the enrollments; the picker replaces the waiting message."""
         if not await self._private(port) or not await self._logged_in(student, port):
             return
-        waiting = await port.reply(texts.COURSES_LOADING)
+        waiting = await port.reply_waiting(texts.COURSES_LOADING)
         await self.backend.jobs.enqueue(
             LIST_COURSES, student, waiting.to_json(), description=f"list courses of {student}"
         )
@@ -202,6 +207,15 @@ class Conversation:
         except CallbackError:
             return texts.BUTTON_INVALID
         return await self._act(student, port, callback, origin)
+
+    async def redraw_picker(self, student: str, port: ChatPort, origin: ChatTarget) -> str | None:
+        """Draw the picker on `origin` again (an adapter turning its pages); returns a notice
+        when the list is out of date."""
+        if not await self.backend.picker.courses(student):
+            return texts.PICKER_STALE
+        text, keyboard = await self.backend.picker.render(student)
+        await port.edit(origin, text, keyboard)
+        return None
 
     async def _act(
         self, student: str, port: ChatPort, callback: Callback, origin: ChatTarget

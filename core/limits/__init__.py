@@ -1,7 +1,9 @@
-"""Request budgets: how fast the platform may be asked (local and shared in Redis)."""
+"""Request budgets: how fast the platform and the chat APIs may be asked (local and shared
+in Redis)."""
 
 from core.limits.local import LocalRateLimiter, RateLimiter, Unlimited
 from core.limits.messages import MessageBudget, MessageKind, OverMessageBudget
+from core.limits.routes import OverRouteBudget, RateLimitHeaders, RouteBudget
 from core.limits.shared import OverBudget, SharedRateLimiter
 
 __all__ = [
@@ -10,7 +12,10 @@ __all__ = [
     "MessageKind",
     "OverBudget",
     "OverMessageBudget",
+    "OverRouteBudget",
+    "RateLimitHeaders",
     "RateLimiter",
+    "RouteBudget",
     "SharedRateLimiter",
     "Unlimited",
 ]

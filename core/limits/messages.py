@@ -43,6 +43,14 @@ bunched)."""
 EDIT_BURST = 1.0
 
 
+DISCORD_CHAT_RATE = 1.0
+"""Discord: five messages (and five edits) per channel in five seconds."""
+DISCORD_BOT_RATE = 40.0
+"""Discord messages a second for the whole bot, under the global 50 requests a second that
+every other call shares (`core.limits.routes`)."""
+DISCORD_EDIT_RATE = 30.0
+
+
 class MessageKind(StrEnum):
     REPLY = "reply"
     """An answer to something the student just did: sent as soon as the chat allows."""
@@ -182,3 +190,15 @@ class MessageBudget:
     async def block_for(self, retry_after_s: float) -> None:
         """Record a 429: no message from anyone until `retry_after_s` from now."""
         await self._block(keys=[_key(self.platform, "blocked-until")], args=[retry_after_s])
+
+
+def discord_budget(redis: Redis, *, edit_interval_s: float) -> MessageBudget:
+    """The Discord bot's message budget, the same in the bot and every worker."""
+    return MessageBudget(
+        redis,
+        edit_interval_s=edit_interval_s,
+        platform="discord",
+        chat_rate=DISCORD_CHAT_RATE,
+        bot_rate=DISCORD_BOT_RATE,
+        edit_rate=DISCORD_EDIT_RATE,
+    )

@@ -10,7 +10,6 @@ the longest lecture's duration at that rate, whichever is longer.
 """
 
 import asyncio
-import math
 import time
 
 import pytest

@@ -26,7 +26,8 @@ def test_full_credit_keeps_the_books_exact():
 
 def test_partial_credit_is_recognised_and_bounded():
     ledger = opened(duration=535)
-    credit = ledger.credited(120, 11, completed=False, sent=0.0, received=0.0)  # the evidence: ~60 s of 120
+    # the evidence: about 60 s of 120
+    credit = ledger.credited(120, 11, completed=False, sent=0.0, received=0.0)
     assert not credit.full
     assert 50 < credit.low_s <= 60 <= credit.high_s < 70
     assert 535 - 70 < ledger.remaining_s < 535 - 50

@@ -4,6 +4,7 @@ progress a student can believe, locked lectures."""
 import asyncio
 import threading
 import time
+from itertools import pairwise
 
 from core.engine import CourseRun, MemoryCheckpoint
 from core.limits import LocalRateLimiter
@@ -56,7 +57,9 @@ def test_a_platform_that_credits_nothing_is_reported_and_the_run_does_not_spin(v
 
     async def scenario():
         async with make_client(vtu, limiter=LocalRateLimiter(50)) as client:
-            run = CourseRun(client, SMALL, rate_limit=50, stuck_after_s=1.0, on_progress=seen.append)
+            run = CourseRun(
+                client, SMALL, rate_limit=50, stuck_after_s=1.0, on_progress=seen.append
+            )
             until = time.time() + 4.0
             while time.time() < until:
                 await run.run(until=min(until, time.time() + 1.5), refresh=False)
@@ -96,7 +99,7 @@ def test_under_a_time_cap_the_credited_share_rises_with_every_slice(vtu):
     learned = next(i for i in range(1, len(shares)) if shares[i] > shares[i - 1])
     rising = shares[learned - 1 :]  # once the crediting is learned (a few probes)
     assert len(rising) >= 3
-    assert all(b > a for a, b in zip(rising, rising[1:], strict=False)), str(shares)
+    assert all(b > a for a, b in pairwise(rising)), str(shares)
 
 
 def test_a_locked_lecture_is_not_done_and_the_next_run_does_it(vtu):

@@ -7,6 +7,7 @@ the scheduler, with a throwaway encryption key. A synthetic student then sends /
 picks a 12-lecture course in /courses and starts it with /run. This terminal shows their chat
 as it changes: each new message of the bot, and the progress message again at every edit,
 until the run completes; then what the stand-ins counted. Ctrl-C stops everything.
+With --bot discord the student uses the Discord bot on a Discord stand-in instead.
 
 With --engine-only the engine completes a course in this process instead (no Redis, no bot,
 no workers), with a progress bar.
@@ -107,6 +108,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "(default: %(default)s)",
     )
     parser.add_argument(
+        "--bot",
+        choices=("telegram", "discord"),
+        default="telegram",
+        help="which chat bot the student uses (default: %(default)s)",
+    )
+    parser.add_argument(
         "--engine-only",
         action="store_true",
         help="only the engine, in this process, with a progress bar (no Redis, bot or workers)",
@@ -120,6 +127,10 @@ def run(args: argparse.Namespace) -> int:
     if args.engine_only:
         return engine_only(args)
     with _sigterm_as_interrupt():
+        if args.bot == "discord":
+            from workers.cli import demo_discord
+
+            return demo_discord.full_demo(args, sys.stdout)
         return full_demo(args, sys.stdout)
 
 

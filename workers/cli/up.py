@@ -28,7 +28,7 @@ from workers.metrics import serve_metrics_when_free
 
 DEFAULT_DATA_DIR = Path(".autopilot")
 RESTART_DELAY_S = 2.0
-BOTS: frozenset[str] = frozenset({"telegram"})
+BOTS: frozenset[str] = frozenset({"telegram", "discord"})
 """Chat bots this version can run (`autopilot <name>`)."""
 
 
