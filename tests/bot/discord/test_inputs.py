@@ -50,9 +50,11 @@ def test_the_modal_says_the_password_is_stored_encrypted_and_odd_logins_are_refu
 def test_the_platform_down(discord_api: DiscordEmulator, vtu: VTUEmulator, bot, ctx, drain):
     log_in(discord_api, drain, STUDENT_USER)
     vtu.settings = dataclasses.replace(vtu.settings, error_rate=1.0)
-    answer = open_picker_or_failure(discord_api, drain)
-    assert answer.ephemeral
-    assert answer.content.startswith("Could not fetch your courses: The VTU platform is down")
+    waiting = command(discord_api, STUDENT_USER, "courses")
+    retrying = "the VTU platform is not answering, so I will try again"
+    drain(lambda: retrying in discord_api.message(waiting.id).content)
+    answer = discord_api.message(waiting.id)
+    assert answer.ephemeral and answer.content.startswith("Fetching your courses")
 
 
 def open_picker_or_failure(discord_api: DiscordEmulator, drain):
@@ -74,21 +76,23 @@ def test_forged_and_stale_custom_ids_touch_nothing(
         before = {m.id for m in discord_api.seen_by(STUDENT_USER)}
         pressed = discord_api.press_button(STUDENT_USER, progress.id, custom_id, strict=False)
         assert discord_api.wait_for_interaction(pressed).acknowledged
+        refusals = (texts.NOT_YOURS, texts.BUTTON_INVALID)  # a forged run id, or bad data
         discord_api.wait_for_message(
-            STUDENT_USER, lambda m, b=before: m.id not in b and m.content == texts.NOT_YOURS
+            STUDENT_USER, lambda m, b=before: m.id not in b and m.content in refusals
         )
     assert ctx.runs.get(STUDENT, run.id).state.active
     picker = open_picker(discord_api, drain, STUDENT_USER)
-    for value, notice in (
-        ("start:", texts.NOT_YOURS),
-        ("cancel:" + run.id, texts.NOT_YOURS),
-        ("pick:7", texts.PICKER_STALE),
+    refused = (texts.NOT_YOURS, texts.BUTTON_INVALID)
+    for value, notices in (
+        ("start:", refused),
+        ("cancel:" + run.id, refused),
+        ("pick:7", (texts.PICKER_STALE,)),
     ):
         before = {m.id for m in discord_api.seen_by(STUDENT_USER)}
         picked = discord_api.pick_select(STUDENT_USER, picker.id, [value], strict=False)
         assert discord_api.wait_for_interaction(picked).acknowledged
         discord_api.wait_for_message(
-            STUDENT_USER, lambda m, b=before, n=notice: m.id not in b and m.content == n
+            STUDENT_USER, lambda m, b=before, n=notices: m.id not in b and m.content in n
         )
     assert ctx.runs.get(STUDENT, run.id).state.active
     redis.delete(*redis.keys("autopilot:picker:*"))
