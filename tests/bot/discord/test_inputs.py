@@ -65,6 +65,10 @@ def open_picker_or_failure(discord_api: DiscordEmulator, drain):
     )
 
 
+REFUSALS = (texts.NOT_YOURS, texts.BUTTON_INVALID)
+"""What a press on forged data or another's run is told."""
+
+
 def test_forged_and_stale_custom_ids_touch_nothing(
     discord_api: DiscordEmulator, bot, ctx, drain, redis
 ):
@@ -76,9 +80,8 @@ def test_forged_and_stale_custom_ids_touch_nothing(
         before = {m.id for m in discord_api.seen_by(STUDENT_USER)}
         pressed = discord_api.press_button(STUDENT_USER, progress.id, custom_id, strict=False)
         assert discord_api.wait_for_interaction(pressed).acknowledged
-        refusals = (texts.NOT_YOURS, texts.BUTTON_INVALID)  # a forged run id, or bad data
         discord_api.wait_for_message(
-            STUDENT_USER, lambda m, b=before: m.id not in b and m.content in refusals
+            STUDENT_USER, lambda m, b=before: m.id not in b and m.content in REFUSALS
         )
     assert ctx.runs.get(STUDENT, run.id).state.active
     picker = open_picker(discord_api, drain, STUDENT_USER)
