@@ -22,7 +22,7 @@ from emulators.vtu.settings import EmulatorSettings
 from .conftest import EMAIL, SMALL, make_client, small_catalog
 from .test_engine import assert_completed_exactly, minimum_heartbeats, video_durations
 
-RATE = 25.0
+RATE = 12.0
 """Requests per second: slow enough that the bound, not a round trip, sets the time."""
 TIME_SCALE = 600.0
 
