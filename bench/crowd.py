@@ -166,7 +166,7 @@ def prepare(redis: Redis, settings: Settings, students: list[Student]) -> None:
 
 def start_bot(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "telegram"],
+        [sys.executable, "-m", "launcher", "telegram"],
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,

@@ -1,7 +1,7 @@
 """Benchmark: many students using the Discord bot at once, with their runs in progress.
 
-Everything is real except the two services: the bot (`python -m workers.cli discord`, on
-the gateway), worker processes (`python -m workers.cli worker`), an embedded Redis-protocol
+Everything is real except the two services: the bot (`python -m launcher discord`, on
+the gateway), worker processes (`python -m launcher worker`), an embedded Redis-protocol
 server, the Discord stand-in (with Discord's rate limits: 5 messages and 5 edits per channel
 in 5 s, 50 requests a second in all, 429s for anything over) and the VTU stand-in (a course
 of 6 lectures of 4-10 minutes, time sped up 30x, so for about half a minute lectures keep
@@ -159,9 +159,9 @@ def prepare(redis: Redis, settings: Settings, users: list[int]) -> None:
 
 def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes]]:
     env = child_environment(settings, os.environ)
-    commands = [[sys.executable, "-m", "workers.cli", "worker"]] * count
-    commands.append([sys.executable, "-m", "workers.cli", "scheduler"])
-    commands.append([sys.executable, "-m", "workers.cli", "discord"])
+    commands = [[sys.executable, "-m", "launcher", "worker"]] * count
+    commands.append([sys.executable, "-m", "launcher", "scheduler"])
+    commands.append([sys.executable, "-m", "launcher", "discord"])
     return [
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for command in commands

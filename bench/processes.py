@@ -27,7 +27,7 @@ class Fleet:
             log = open(self.log_dir / f"worker-{self.started}.log", "wb")  # noqa: SIM115
             self.processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "workers.cli", *self.verbosity, *args],
+                    [sys.executable, "-m", "launcher", *self.verbosity, *args],
                     env=self.env,
                     stdout=log,
                     stderr=subprocess.STDOUT,

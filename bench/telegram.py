@@ -1,7 +1,7 @@
 """Benchmark: many students using the Telegram bot at once, with their runs in progress.
 
 Everything is real except the two services: the bot (python-telegram-bot, long polling),
-worker processes (`python -m workers.cli worker`), an embedded Redis-protocol server, the
+worker processes (`python -m launcher worker`), an embedded Redis-protocol server, the
 Telegram stand-in (with Telegram's flood limits) and the VTU stand-in (time sped up so runs
 make progress, and so progress edits, every few seconds).
 
@@ -131,8 +131,8 @@ def prepare(redis: Redis, settings: Settings, users: list[int]) -> None:
 
 def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes]]:
     env = child_environment(settings, os.environ)
-    commands = [[sys.executable, "-m", "workers.cli", "worker"]] * count
-    commands.append([sys.executable, "-m", "workers.cli", "scheduler"])
+    commands = [[sys.executable, "-m", "launcher", "worker"]] * count
+    commands.append([sys.executable, "-m", "launcher", "scheduler"])
     return [
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for command in commands

@@ -48,7 +48,7 @@ def webhook_bot(
     )
     port = webhook_url.split(":")[2].split("/")[0]
     bot = subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "telegram", "--port", port], env=env
+        [sys.executable, "-m", "launcher", "telegram", "--port", port], env=env
     )
     try:
         telegram.wait_for(lambda: telegram.world.webhook is not None, timeout=20)

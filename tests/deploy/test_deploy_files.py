@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy import yaml_subset
-from workers.cli import build_parser
+from launcher import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml_subset.load((ROOT / "docker-compose.yml").read_text())

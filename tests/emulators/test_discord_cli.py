@@ -39,7 +39,7 @@ def test_arguments_default_to_loopback() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", [["-m", "emulators.discord"], ["-m", "workers.cli", "emulator", "discord"]]
+    "command", [["-m", "emulators.discord"], ["-m", "launcher", "emulator", "discord"]]
 )
 def test_serves_until_terminated(command: list[str]) -> None:
     process = subprocess.Popen(

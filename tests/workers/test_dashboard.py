@@ -13,8 +13,8 @@ from core.runs import RunState
 from core.runs.queues import FAST_QUEUE, RUNS_QUEUE, JSONJob, queue
 from core.vtu import Credentials
 from tests.core.conftest import EMAIL, PASSWORD
-from workers.cli import main
-from workers.cli.dashboard import check_bind
+from launcher import main
+from launcher.dashboard import check_bind
 from workers.dashboard import make_app
 
 from .conftest import SMALL, STUDENT

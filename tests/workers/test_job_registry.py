@@ -16,8 +16,8 @@ from rq_scheduler import Scheduler
 from core import jobs
 from core.runs import dead_letters
 from core.runs.queues import FAST_QUEUE, JSONJob
-from workers.cli.scheduler import WATCHDOG_JOB_ID, make_scheduler
-from workers.cli.worker import make_worker
+from launcher.scheduler import WATCHDOG_JOB_ID, make_scheduler
+from launcher.worker import make_worker
 
 BAIT = "tests.workers.job_bait"
 
@@ -66,7 +66,7 @@ def test_worker_refuses_a_registered_job_carrying_a_callback(redis):
 
 
 def test_dlq_list_shows_the_refusal(redis, settings, monkeypatch, capsys):
-    from workers.cli import main
+    from launcher import main
 
     job = raw_queue(redis).enqueue("os.system", "true")
     make_worker(redis).work(burst=True)

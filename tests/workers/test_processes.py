@@ -39,7 +39,7 @@ def spawn(tmp_path):
         log = open(tmp_path / f"child-{len(children)}.log", "wb")  # noqa: SIM115
         log_files.append(log)
         child = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "-v", *args],
+            [sys.executable, "-m", "launcher", "-v", *args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -12,7 +12,7 @@ from rq_scheduler import Scheduler
 
 from config import child_environment
 from core.runs.queues import JSONJob
-from workers.cli.scheduler import WATCHDOG_JOB_ID
+from launcher.scheduler import WATCHDOG_JOB_ID
 from workers.dashboard import make_app
 
 RESTORED_WITHIN_S = 5.0
@@ -24,7 +24,7 @@ def scheduler_process(settings, tmp_path):
     env = child_environment(settings, os.environ, ("redis_url",))
     with open(tmp_path / "scheduler.log", "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "-v", "scheduler", "--interval", "0.5"],
+            [sys.executable, "-m", "launcher", "-v", "scheduler", "--interval", "0.5"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

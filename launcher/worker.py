@@ -14,7 +14,7 @@ from rq.serializers import JSONSerializer
 from config import Settings
 from core.runs.queues import QUEUES, JSONJob, queue
 from workers import context
-from workers.cli.common import require_redis, require_secret_box
+from launcher.common import require_redis, require_secret_box
 from workers.metrics import serve_metrics_when_free
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import pytest
 
 from config import Settings
 from config.settings import _ENV_NAMES
-from workers.cli import main
+from launcher import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

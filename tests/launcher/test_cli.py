@@ -7,7 +7,7 @@ from core.runs.queues import RUNS_QUEUE, JSONJob
 from core.vault import SecretBox, Vault, fingerprint, new_key
 from core.vtu import Credentials
 from tests.core.conftest import EMAIL, PASSWORD
-from workers.cli import build_parser, main
+from launcher import build_parser, main
 
 from .conftest import SMALL, STUDENT
 
@@ -167,7 +167,7 @@ def test_the_terminal_bar_prints_resumed_and_stuck_notes_and_each_whole_percent(
     import io
 
     from core.engine import Progress
-    from workers.cli.complete import TerminalBar
+    from launcher.complete import TerminalBar
 
     out = io.StringIO()
     bar = TerminalBar(out)

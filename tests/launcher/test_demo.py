@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.cli import main
+from launcher import main
 
 
 @pytest.mark.timeout(90)

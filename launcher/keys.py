@@ -7,7 +7,7 @@ import sys
 
 from config import Settings
 from core.vault import RotationBlocked, Vault, new_key
-from workers.cli.common import require_redis, require_secret_box
+from launcher.common import require_redis, require_secret_box
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

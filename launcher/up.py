@@ -22,8 +22,8 @@ from redis import Redis
 
 from config import Settings, child_environment
 from core.embedded_redis import EmbeddedRedis
-from workers.cli import dashboard
-from workers.cli.common import require_secret_box
+from launcher import dashboard
+from launcher.common import require_secret_box
 from workers.metrics import serve_metrics_when_free
 
 DEFAULT_DATA_DIR = Path(".autopilot")
@@ -66,7 +66,7 @@ class Child:
 
 
 def autopilot(*args: str) -> list[str]:
-    return [sys.executable, "-m", "workers.cli", *args]
+    return [sys.executable, "-m", "launcher", *args]
 
 
 def _all_but(*names: str) -> frozenset[str]:

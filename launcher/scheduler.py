@@ -22,7 +22,7 @@ from rq_scheduler import Scheduler
 from config import Settings
 from core import jobs
 from core.runs.queues import FAST_QUEUE, QUEUES, JSONJob, JSONQueue, fail_without_running, queue
-from workers.cli.common import require_redis
+from launcher.common import require_redis
 from workers.jobs import watchdog
 
 WATCHDOG_JOB_ID = "autopilot-watchdog"

@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from config import ConfigError
 from config.env_file import EnvFileError, load_env_file
 from config.logging import configure_logging
-from workers.cli import (
+from launcher import (
     complete,
     dashboard,
     demo,

@@ -12,7 +12,7 @@ from core import jobs
 from core.runs import dead_letters
 from core.runs.queues import JSONJob
 from core.runs.store import RunStore
-from workers.cli.common import require_redis
+from launcher.common import require_redis
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,7 +11,7 @@ import sys
 from werkzeug.serving import make_server
 
 from config import ConfigError, Settings
-from workers.cli.common import require_redis
+from launcher.common import require_redis
 from workers.dashboard import USERNAME, make_app
 
 DEFAULT_PORT = 9181

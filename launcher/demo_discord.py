@@ -25,7 +25,7 @@ from core.embedded_redis import EmbeddedRedis
 from core.vault import new_key
 from emulators.discord import DiscordEmulator, SeenMessage
 from emulators.vtu import Student, VTUEmulator
-from workers.cli.demo import (
+from launcher.demo import (
     COMPLETED,
     DEMO_COURSE_TITLE,
     ENDED,

@@ -40,7 +40,7 @@ from core.vault import new_key
 from core.vtu import Credentials
 from emulators.telegram import ChatMessage, TelegramEmulator
 from emulators.vtu import Catalog, EmulatorSettings, Student, VTUEmulator, seed_catalog
-from workers.cli.complete import complete
+from launcher.complete import complete
 
 if TYPE_CHECKING:
     pass
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         return engine_only(args)
     with _sigterm_as_interrupt():
         if args.bot == "discord":
-            from workers.cli import demo_discord
+            from launcher import demo_discord
 
             return demo_discord.full_demo(args, sys.stdout)
         return full_demo(args, sys.stdout)
@@ -241,7 +241,7 @@ class Children:
         self._start(env, "scheduler")
 
     def _start(self, env: dict[str, str], *args: str) -> None:
-        command = [sys.executable, "-m", "workers.cli", *args]
+        command = [sys.executable, "-m", "launcher", *args]
         self._processes.append(
             subprocess.Popen(
                 command,

@@ -7,7 +7,7 @@ import re
 
 from core.metrics import count, names, record_error
 from core.runs.queues import QUEUES
-from workers.cli import main
+from launcher import main
 
 from .conftest import SMALL, STUDENT
 

@@ -8,7 +8,7 @@ import contextlib
 import signal
 
 from config import ConfigError, Settings
-from workers.cli.common import require_redis, require_secret_box
+from launcher.common import require_redis, require_secret_box
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,7 +10,7 @@ import signal
 from bot.telegram import build_application, serve_polling
 from bot.telegram.webhook import serve_webhook
 from config import ConfigError, Settings
-from workers.cli.common import require_redis, require_secret_box
+from launcher.common import require_redis, require_secret_box
 
 DEFAULT_WEBHOOK_PORT = 8443
 

@@ -12,7 +12,7 @@ import sys
 import threading
 
 from config import Settings
-from workers.cli.common import require_redis
+from launcher.common import require_redis
 from workers.metrics import serve_metrics
 
 DEFAULT_PORT = 9464

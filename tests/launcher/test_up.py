@@ -2,7 +2,7 @@
 
 from config import Settings
 from core.vault import new_key
-from workers.cli.up import plan_children
+from launcher.up import plan_children
 
 TOKEN = "123456789:AAE" + "x" * 32
 MACHINE = {

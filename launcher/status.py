@@ -8,7 +8,7 @@ from datetime import datetime
 
 from config import Settings
 from core.metrics.snapshot import RECENT_MINUTES, Snapshot, take_snapshot
-from workers.cli.common import require_redis
+from launcher.common import require_redis
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
