@@ -13,8 +13,8 @@ from rq.serializers import JSONSerializer
 
 from config import Settings
 from core.runs.queues import QUEUES, JSONJob, queue
-from workers import context
 from launcher.common import require_redis, require_secret_box
+from workers import context
 from workers.metrics import serve_metrics_when_free
 
 log = logging.getLogger(__name__)

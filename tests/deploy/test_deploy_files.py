@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy import yaml_subset
 from launcher import build_parser
+from tests.deploy import yaml_subset
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml_subset.load((ROOT / "docker-compose.yml").read_text())

@@ -6,10 +6,10 @@ from core.runs import RunState
 from core.runs.queues import RUNS_QUEUE, JSONJob
 from core.vault import SecretBox, Vault, fingerprint, new_key
 from core.vtu import Credentials
-from tests.core.conftest import EMAIL, PASSWORD
 from launcher import build_parser, main
+from tests.core.conftest import EMAIL, PASSWORD
 
-from .conftest import SMALL, STUDENT
+from tests.workers.conftest import SMALL, STUDENT
 
 CREDENTIALS = Credentials(EMAIL, PASSWORD)
 

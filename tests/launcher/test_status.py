@@ -9,7 +9,7 @@ from core.metrics import count, names, record_error
 from core.runs.queues import QUEUES
 from launcher import main
 
-from .conftest import SMALL, STUDENT
+from tests.workers.conftest import SMALL, STUDENT
 
 
 def status(capsys, *flags: str) -> str:

@@ -12,9 +12,9 @@ from core import jobs
 from core.runs import RunState
 from core.runs.queues import FAST_QUEUE, RUNS_QUEUE, JSONJob, queue
 from core.vtu import Credentials
-from tests.core.conftest import EMAIL, PASSWORD
 from launcher import main
 from launcher.dashboard import check_bind
+from tests.core.conftest import EMAIL, PASSWORD
 from workers.dashboard import make_app
 
 from .conftest import SMALL, STUDENT
