@@ -52,7 +52,7 @@ RATE_TIGHT = 1.1
 """Stop narrowing the time cap's rate when it is known to within this ratio."""
 NEGLIGIBLE_WAIT_S = 0.1
 """A pace wait below this costs nothing worth a probe (network round trips are of its order)."""
-MAX_RATE_PROBES = 6
+MAX_RATE_PROBES = 3
 MAX_CAP_PROBES = 5
 """Cap probes after which a cap known to within `CAP_GIVE_UP_SPREAD` is taken as known as
 whole percents can tell (long lectures answer only to a percent of their length)."""
