@@ -228,7 +228,7 @@ class CreditModel:
     def _probe_wait(self, send: int) -> float:
         if self.last_probe is not None and self.last_probe[0] == send and self.doubts:
             _, last_e_max = self.last_probe
-            wait = max(2.0 * last_e_max, SHORTEST_WAIT_S)  # clearly longer, not more
+            wait = max(1.5 * last_e_max, SHORTEST_WAIT_S)  # clearly longer, not more
             if wait > send:  # at the ceiling: halve instead, the other side of the test
                 wait = last_e_max / 2
             return min(float(send), wait)

@@ -24,7 +24,7 @@ from emulators.vtu.settings import EmulatorSettings
 from .conftest import EMAIL, SMALL, make_client, small_catalog
 from .test_engine import minimum_heartbeats, video_durations
 
-RATE = 12.0
+RATE = 10.0
 """Requests per second: slow enough that the bound, not a round trip, sets the time."""
 TIME_SCALE = 600.0
 
