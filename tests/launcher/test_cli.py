@@ -8,7 +8,6 @@ from core.vault import SecretBox, Vault, fingerprint, new_key
 from core.vtu import Credentials
 from launcher import build_parser, main
 from tests.core.conftest import EMAIL, PASSWORD
-
 from tests.workers.conftest import SMALL, STUDENT
 
 CREDENTIALS = Credentials(EMAIL, PASSWORD)

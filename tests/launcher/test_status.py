@@ -8,7 +8,6 @@ import re
 from core.metrics import count, names, record_error
 from core.runs.queues import QUEUES
 from launcher import main
-
 from tests.workers.conftest import SMALL, STUDENT
 
 
