@@ -74,7 +74,7 @@ def test_two_students_at_once_one_cancels(
         b = message(telegram.chat(OTHER_USER), second.message_id).text or ""
         return "Cancelled" in a and "Completed" in b
 
-    drain(settled, timeout=60)
+    drain(settled, timeout=120)  # a whole course on a busy machine: a bound, not a pace
     assert message(telegram.chat(STUDENT_USER), first.message_id).buttons == []
     assert telegram.too_many_requests == {}
     telegram.send_text(STUDENT_USER, "/status")

@@ -64,7 +64,7 @@ def test_time_cap_is_learned_and_every_paced_heartbeat_earns_full_credit(vtu):
     assert_completed_exactly(vtu, SMALL)
     stats = vtu.stats(EMAIL)
     partial = sum(lec.partial_credit for lec in stats.lectures.values())
-    assert partial <= 2  # the probes that measured the cap
+    assert partial <= 3  # the probes that measured the time cap (one settles it, two narrow it)
     assert stats.heartbeats <= minimum_heartbeats(video_durations(vtu, SMALL)) + partial
 
 
