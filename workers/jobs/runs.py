@@ -158,10 +158,18 @@ def _share_model(
 
 
 def _probe_turn(ctx: context.WorkerContext, run_id: str) -> bool:
-    """Whether this run holds (or now takes) the one probing turn."""
+    """Whether this run holds (or now takes) the one probing turn; a turn whose run has
+    ended (cancelled, failed, completed) passes on at once instead of blocking the others."""
     if ctx.redis.set(keys.PROBE_LOCK, run_id, nx=True, ex=PROBE_LOCK_S):
         return True
-    return bool(ctx.redis.get(keys.PROBE_LOCK) == run_id.encode())
+    holder = ctx.redis.get(keys.PROBE_LOCK)
+    if holder is None or holder == run_id.encode():
+        return holder is not None
+    other = ctx.store.get(holder.decode())
+    if other is not None and other.state.active:
+        return False
+    ctx.redis.set(keys.PROBE_LOCK, run_id, ex=PROBE_LOCK_S)
+    return True
 
 
 def _save_progress(
