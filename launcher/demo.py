@@ -154,23 +154,43 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 # ------------------------------------------------------------------------------ the service
 
 
+def start_platform(
+    stack: contextlib.ExitStack, args: argparse.Namespace, catalog: Catalog
+) -> tuple[Path, EmbeddedRedis, VTUEmulator]:
+    """A throwaway data folder, an embedded Redis and the VTU stand-in, stopped with `stack`."""
+    data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autopilot-demo-")))
+    redis_server = EmbeddedRedis(data / "redis", persist=False)
+    redis_server.start()
+    stack.callback(redis_server.stop)
+    vtu = stack.enter_context(VTUEmulator(catalog, platform_settings(args)))
+    return data, redis_server, vtu
+
+
+def demo_settings(
+    redis_url: str, vtu: VTUEmulator, args: argparse.Namespace, **bot: object
+) -> Settings:
+    """The demo's settings: a throwaway key, the stand-in, `args`' rate, and the bot's."""
+    return Settings(
+        redis_url=redis_url,
+        vtu_base_url=vtu.base_url,
+        secret_keys=(new_key(),),
+        vtu_rate_limit=args.rate,
+        vtu_global_rate_limit=args.rate * 2,
+        **bot,  # type: ignore[arg-type]
+    )
+
+
 def full_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Start everything, play the student, print the chat and the stand-ins' counts."""
     catalog, student = demo_catalog()
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autopilot-demo-")))
-        redis_server = EmbeddedRedis(data / "redis", persist=False)
-        redis_url = redis_server.start()
-        stack.callback(redis_server.stop)
-        vtu = stack.enter_context(VTUEmulator(catalog, platform_settings(args)))
+        data, redis_server, vtu = start_platform(stack, args, catalog)
         telegram = stack.enter_context(TelegramEmulator())
-        settings = Settings(
-            redis_url=redis_url,
-            vtu_base_url=vtu.base_url,
-            secret_keys=(new_key(),),
-            vtu_rate_limit=args.rate,
-            vtu_global_rate_limit=args.rate * 2,
+        settings = demo_settings(
+            redis_server.url,
+            vtu,
+            args,
             telegram_bot_token=telegram.token,
             telegram_api_base_url=telegram.base_url,
             telegram_edit_interval_s=args.edit_interval,
@@ -178,7 +198,7 @@ def full_demo(args: argparse.Namespace, out: TextIO) -> int:
         log_path = data / "processes.log"
         children = stack.enter_context(Children(log_path))
         children.start_all(settings, args.workers)
-        redis = Redis.from_url(redis_url)
+        redis = Redis.from_url(redis_server.url)
         stack.callback(redis.close)
         stack.enter_context(bot_running(settings, redis))
         stack.callback(print, "Stopping everything…", file=out, flush=True)

@@ -10,19 +10,15 @@ DM, until the run completes; then what the stand-ins counted.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from redis import Redis
 
 from config import Settings
 from core.conversation import texts
-from core.embedded_redis import EmbeddedRedis
-from core.vault import new_key
 from emulators.discord import DiscordEmulator, SeenMessage
 from emulators.vtu import Student, VTUEmulator
 from launcher.demo import (
@@ -38,7 +34,8 @@ from launcher.demo import (
     Children,
     DemoFailed,
     demo_catalog,
-    platform_settings,
+    demo_settings,
+    start_platform,
 )
 
 if TYPE_CHECKING:
@@ -52,18 +49,13 @@ def full_demo(args: argparse.Namespace, out: TextIO) -> int:
     catalog, student = demo_catalog()
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autopilot-demo-")))
-        redis_server = EmbeddedRedis(data / "redis", persist=False)
-        redis_url = redis_server.start()
-        stack.callback(redis_server.stop)
-        vtu = stack.enter_context(VTUEmulator(catalog, platform_settings(args)))
+        data, redis_server, vtu = start_platform(stack, args, catalog)
+        redis_url = redis_server.url
         discord_api = stack.enter_context(DiscordEmulator())
-        settings = Settings(
-            redis_url=redis_url,
-            vtu_base_url=vtu.base_url,
-            secret_keys=(new_key(),),
-            vtu_rate_limit=args.rate,
-            vtu_global_rate_limit=args.rate * 2,
+        settings = demo_settings(
+            redis_url,
+            vtu,
+            args,
             discord_bot_token=discord_api.token,
             discord_api_base_url=discord_api.api_base_url,
             discord_gateway_url=discord_api.gateway_url,
@@ -76,7 +68,7 @@ def full_demo(args: argparse.Namespace, out: TextIO) -> int:
         stack.enter_context(bot_running(settings, redis))
         stack.callback(print, "Stopping everything…", file=out, flush=True)
         print(
-            f"Started: Redis {redis_url}, VTU stand-in {vtu.base_url} (time x"
+            f"Started: Redis {redis_server.address}, VTU stand-in {vtu.base_url} (time x"
             f"{args.time_scale:g}, sessions expire every {SESSION_LIFETIME_S:g} s, "
             f"{ERROR_RATE:.0%} server errors), Discord stand-in {discord_api.api_base_url}, "
             f"the Discord bot, {args.workers} worker(s) and the scheduler. Ctrl-C stops "
