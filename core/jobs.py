@@ -8,6 +8,7 @@ and scheduler uses (`core.runs.queues.JSONJob`) refuses any other name without i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +28,23 @@ REVIVE_STALLED_RUNS = "workers.jobs.watchdog.revive_stalled_runs"
 REGISTERED: frozenset[str] = frozenset(
     {ADVANCE_RUN, CHECK_LOGIN, LIST_COURSES, REFRESH_PROGRESS, REVIVE_STALLED_RUNS}
 )
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job without arguments that rq-scheduler runs every `interval_s` seconds. Whatever
+    schedules (workers, `autopilot scheduler`) keeps each one scheduled, restoring it within
+    a pass if anything deletes it."""
+
+    job_id: str
+    func: str
+    interval_s: int
+    description: str
+
+
+WATCHDOG = PeriodicJob("autopilot-watchdog", REVIVE_STALLED_RUNS, 10, "revive stalled runs")
+PERIODIC: tuple[PeriodicJob, ...] = (WATCHDOG,)
+"""Every periodic job of the project; each names a registered function."""
 
 
 class UnregisteredJobError(Exception):

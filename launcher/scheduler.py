@@ -23,9 +23,8 @@ from config import Settings
 from core import jobs
 from core.runs.queues import FAST_QUEUE, QUEUES, JSONJob, JSONQueue, fail_without_running, queue
 from launcher.common import require_redis
-from workers.jobs import watchdog
 
-WATCHDOG_JOB_ID = "autopilot-watchdog"
+WATCHDOG_JOB_ID = jobs.WATCHDOG.job_id
 RECONNECT_S = 1.0
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ class ServiceScheduler(Scheduler):  # type: ignore[misc]
         if self.delayed.acquire_locks():
             self.delayed.enqueue_scheduled_jobs()
         moved = super().enqueue_jobs()
-        self.ensure_watchdog()
+        self.ensure_periodic()
         return moved  # type: ignore[no-any-return]
 
     def enqueue_job(self, job: JSONJob) -> None:
@@ -84,21 +83,24 @@ class ServiceScheduler(Scheduler):  # type: ignore[misc]
         named in `meta`)."""
         return queue(self.connection, job.origin)
 
-    def ensure_watchdog(self) -> None:
-        """Schedule the watchdog now unless it is scheduled and its job exists: a dashboard
-        delete or an emptied queue removes the job, and rq-scheduler then drops it for good."""
-        if WATCHDOG_JOB_ID in self and self.connection.exists(JSONJob.key_for(WATCHDOG_JOB_ID)):
-            return
-        self.cancel(WATCHDOG_JOB_ID)
-        self.schedule(
-            scheduled_time=datetime.now(UTC).replace(tzinfo=None),
-            func=jobs.REVIVE_STALLED_RUNS,
-            interval=watchdog.INTERVAL_S,
-            repeat=None,
-            id=WATCHDOG_JOB_ID,
-            description="revive stalled runs",
-        )
-        log.info("watchdog scheduled every %s s", watchdog.INTERVAL_S)
+    def ensure_periodic(self) -> None:
+        """Schedule each periodic job now unless it is scheduled and its job exists: a
+        dashboard delete or an emptied queue removes the job, and rq-scheduler then drops it
+        for good."""
+        for periodic in jobs.PERIODIC:
+            job_id = periodic.job_id
+            if job_id in self and self.connection.exists(JSONJob.key_for(job_id)):
+                continue
+            self.cancel(job_id)
+            self.schedule(
+                scheduled_time=datetime.now(UTC).replace(tzinfo=None),
+                func=periodic.func,
+                interval=periodic.interval_s,
+                repeat=None,
+                id=job_id,
+                description=periodic.description,
+            )
+            log.info("%s scheduled every %s s", periodic.description, periodic.interval_s)
 
     def register_death(self) -> None:
         self.delayed.release_locks()
@@ -112,8 +114,9 @@ class ServiceScheduler(Scheduler):  # type: ignore[misc]
 
 def make_scheduler(redis: Redis, interval: float = 1.0) -> ServiceScheduler:
     scheduler = ServiceScheduler(redis, interval)
-    scheduler.cancel(WATCHDOG_JOB_ID)
-    scheduler.ensure_watchdog()
+    for periodic in jobs.PERIODIC:
+        scheduler.cancel(periodic.job_id)
+    scheduler.ensure_periodic()
     return scheduler
 
 

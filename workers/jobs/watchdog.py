@@ -12,7 +12,7 @@ import time
 
 from rq.exceptions import NoSuchJobError
 
-from core import keys
+from core import jobs, keys
 from core.runs import queues
 from core.runs.queues import JSONJob
 from workers import context
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 STALL_S = 10.0
 """Quiet time after the last update before a run without lease or pending job is revived."""
-INTERVAL_S = 10
+INTERVAL_S = jobs.WATCHDOG.interval_s
 """How often the scheduler runs the watchdog."""
 
 
