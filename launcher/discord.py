@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import signal
 
-from config import ConfigError, Settings
-from launcher.common import require_redis, require_secret_box
+from config import ConfigError
+from launcher.common import require_redis, require_secret_box, service_settings
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = service_settings()
     if not settings.discord_bot_token:
         raise ConfigError(
             "DISCORD_BOT_TOKEN is not set: create a bot at discord.com/developers/applications"

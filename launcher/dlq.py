@@ -7,12 +7,11 @@ from datetime import datetime
 
 from rq.registry import FailedJobRegistry
 
-from config import Settings
 from core import jobs
 from core.runs import dead_letters
 from core.runs.queues import JSONJob
 from core.runs.store import RunStore
-from launcher.common import require_redis
+from launcher.common import require_redis, service_settings
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,7 +41,7 @@ def _chosen(registry: FailedJobRegistry, wanted: list[str]) -> list[str]:
 
 
 def _list(_args: argparse.Namespace) -> int:
-    redis = require_redis(Settings.from_env())
+    redis = require_redis(service_settings())
     store = RunStore(redis)
     count = 0
     for registry in dead_letters.registries(redis):
@@ -62,7 +61,7 @@ def _list(_args: argparse.Namespace) -> int:
 
 
 def _retry(args: argparse.Namespace) -> int:
-    redis = require_redis(Settings.from_env())
+    redis = require_redis(service_settings())
     retried = 0
     for registry in dead_letters.registries(redis):
         for job_id in _chosen(registry, args.job_ids):
@@ -76,7 +75,7 @@ def _retry(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    redis = require_redis(Settings.from_env())
+    redis = require_redis(service_settings())
     purged = 0
     for registry in dead_letters.registries(redis):
         for job_id in _chosen(registry, args.job_ids):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from config import Settings
 from core.vault import RotationBlocked, Vault, new_key
-from launcher.common import require_redis, require_secret_box
+from launcher.common import require_redis, require_secret_box, service_settings
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,7 +36,7 @@ def _new(_args: argparse.Namespace) -> int:
 
 
 def _list(_args: argparse.Namespace) -> int:
-    box = require_secret_box(Settings.from_env())
+    box = require_secret_box(service_settings())
     for position, fingerprint in enumerate(box.fingerprints, start=1):
         role = "encrypts and decrypts" if position == 1 else "decrypts"
         print(f"{position}. {fingerprint} ({role})")
@@ -45,7 +44,7 @@ def _list(_args: argparse.Namespace) -> int:
 
 
 def _rotate(_args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = service_settings()
     box = require_secret_box(settings)
     vault = Vault(require_redis(settings), box)
     try:

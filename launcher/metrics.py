@@ -11,8 +11,7 @@ import argparse
 import sys
 import threading
 
-from config import Settings
-from launcher.common import require_redis
+from launcher.common import require_redis, service_settings
 from workers.metrics import serve_metrics
 
 DEFAULT_PORT = 9464
@@ -38,7 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = service_settings()
     redis = require_redis(settings)
     port = args.port or settings.metrics_port or DEFAULT_PORT
     server = serve_metrics(redis, port, host=args.bind)

@@ -6,9 +6,8 @@ import argparse
 import json
 from datetime import datetime
 
-from config import Settings
 from core.metrics.snapshot import RECENT_MINUTES, Snapshot, take_snapshot
-from launcher.common import require_redis
+from launcher.common import require_redis, service_settings
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    snapshot = take_snapshot(require_redis(Settings.from_env()))
+    snapshot = take_snapshot(require_redis(service_settings()))
     print(json.dumps(snapshot.to_json(), indent=2) if args.json else render(snapshot))
     return 0
 

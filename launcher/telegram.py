@@ -9,8 +9,8 @@ import signal
 
 from bot.telegram import build_application, serve_polling
 from bot.telegram.webhook import serve_webhook
-from config import ConfigError, Settings
-from launcher.common import require_redis, require_secret_box
+from config import ConfigError
+from launcher.common import require_redis, require_secret_box, service_settings
 
 DEFAULT_WEBHOOK_PORT = 8443
 
@@ -32,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = service_settings()
     if not settings.telegram_bot_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
     redis = require_redis(settings)

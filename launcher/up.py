@@ -1,9 +1,10 @@
-"""`autopilot up`: everything on this machine, in one process group.
+"""`autopilot up`: the whole service on this machine, kept running.
 
-Workers, the scheduler, the dashboard (when a password is set) and the bots whose tokens are
-set, each as a child process with only the settings it needs; an embedded Redis-protocol
-server (password-protected, data owner-only) when `REDIS_URL` is unset. Children that die
-are restarted; Ctrl-C stops them all.
+Workers (which also move due jobs), one extra scheduling process, the dashboard (when a
+password is set) and the bots whose tokens are set, each as a child process with only the
+settings it needs; an embedded Redis-protocol server (password-protected, data owner-only,
+same port at every start) when `REDIS_URL` is unset. Children that die are restarted, and so
+is the embedded server. Ctrl-C or SIGTERM stops the children first, then the server.
 """
 
 from __future__ import annotations
@@ -11,23 +12,21 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
+import socket
 import sys
-import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from redis import Redis
 
 from config import Settings, child_environment
-from core.embedded_redis import EmbeddedRedis
 from launcher import dashboard
-from launcher.common import require_secret_box
+from launcher.common import DEFAULT_DATA_DIR, require_secret_box
+from launcher.embedded import EmbeddedRedisKeeper
+from launcher.supervise import Child, say, supervise
 from workers.metrics import serve_metrics_when_free
 
-DEFAULT_DATA_DIR = Path(".autopilot")
-RESTART_DELAY_S = 2.0
 BOTS: frozenset[str] = frozenset({"telegram", "discord"})
 """Chat bots this version can run (`autopilot <name>`)."""
 
@@ -44,25 +43,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--data-dir",
         type=Path,
         default=DEFAULT_DATA_DIR,
-        help="where the embedded Redis keeps its append-only file (default ./.autopilot)",
+        help="where the embedded Redis keeps its password, port and append-only file "
+        "(default ./.autopilot; other commands run from the same folder find it there)",
     )
-    parser.add_argument("--dashboard-port", type=int, default=dashboard.DEFAULT_PORT)
+    parser.add_argument(
+        "--dashboard-port",
+        type=int,
+        default=dashboard.DEFAULT_PORT,
+        help=f"port of the dashboard on 127.0.0.1 (default {dashboard.DEFAULT_PORT})",
+    )
     parser.set_defaults(handler=run)
-
-
-@dataclass
-class Child:
-    name: str
-    command: list[str]
-    env: dict[str, str]
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(self.command, env=self.env)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
 
 
 def autopilot(*args: str) -> list[str]:
@@ -81,23 +71,22 @@ BOT_NEEDS = {
     "telegram": _all_but("dashboard_password", "discord_bot_token"),
     "discord": _all_but("dashboard_password", "telegram_bot_token"),
 }
+BOT_TOKENS = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN"}
 
 
 def plan_children(
     settings: Settings, workers: int, dashboard_port: int, base: Mapping[str, str]
 ) -> list[Child]:
     """Every child process of the service, each with only the settings it needs (and the
-    process basics of `base`, see `child_environment`)."""
+    process basics of `base`, see `child_environment`). Workers keep their names across
+    restarts (`<host>-worker-<n>`): a restarted one takes over its dead predecessor's."""
 
     def env(needs: Collection[str]) -> dict[str, str]:
         return child_environment(settings, base, needs)
 
+    host = socket.gethostname()
     children = [
-        Child(
-            f"worker-{n}",
-            autopilot("worker", "--name", f"worker-{os.getpid()}-{n}"),
-            env(WORKER_NEEDS),
-        )
+        Child(f"worker-{n}", autopilot("worker", "--name", f"{host}-worker-{n}"), env(WORKER_NEEDS))
         for n in range(1, workers + 1)
     ]
     children.append(Child("scheduler", autopilot("scheduler"), env(SCHEDULER_NEEDS)))
@@ -105,7 +94,7 @@ def plan_children(
         command = autopilot("dashboard", "--port", str(dashboard_port))
         children.append(Child("dashboard", command, env(dashboard.NEEDS)))
     else:
-        print("Dashboard off: set AUTOPILOT_DASHBOARD_PASSWORD to turn it on.", file=sys.stderr)
+        say("Dashboard off: set AUTOPILOT_DASHBOARD_PASSWORD to turn it on.")
     for name, token in (
         ("telegram", settings.telegram_bot_token),
         ("discord", settings.discord_bot_token),
@@ -113,63 +102,40 @@ def plan_children(
         if token and name in BOTS:
             children.append(Child(name, autopilot(name), env(BOT_NEEDS[name])))
         elif token:
-            print(f"The {name} bot is not part of this version yet.", file=sys.stderr)
+            say(f"The {name} bot is not part of this version yet.")
+        else:
+            say(f"{name.capitalize()} bot off: set {BOT_TOKENS[name]} to turn it on.")
     return children
 
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     require_secret_box(settings)
-    embedded = None
+    keeper = None
     if not settings.redis_url:
         args.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         args.data_dir.chmod(0o700)
-        embedded = EmbeddedRedis((args.data_dir / "redis").resolve())
-        settings = replace(settings, redis_url=embedded.start())
-        print(
-            f"Embedded Redis (Valkey) on {embedded.address} with a password, data in "
-            f"{args.data_dir}/redis (owner-only)",
-            file=sys.stderr,
-        )
+        keeper = EmbeddedRedisKeeper((args.data_dir / "redis").resolve())
+        settings = replace(settings, redis_url=keeper.start())
     assert settings.redis_url is not None
     serve_metrics_when_free(Redis.from_url(settings.redis_url), settings.metrics_port)
     children = plan_children(settings, args.workers, args.dashboard_port, os.environ)
+    stopping: list[int] = []
+
+    def _stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
+    say(f"Running: {', '.join(c.name for c in children)}. Ctrl-C stops everything.")
     try:
-        _supervise(children)
+        supervise(children, lambda: bool(stopping), keeper.keep_alive if keeper else _nothing)
     finally:
-        for child in children:
-            child.stop()
-        for child in children:
-            if child.process is not None:
-                child.process.wait(timeout=15)
-        if embedded is not None:
-            embedded.stop()
+        if keeper is not None:
+            keeper.stop()
+    say("stopped.")
     return 0
 
 
-def _supervise(children: list[Child]) -> None:
-    stop = False
-
-    def _stop(*_: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    for child in children:
-        child.start()
-    print(
-        f"Running: {', '.join(c.name for c in children)}. Ctrl-C stops everything.", file=sys.stderr
-    )
-    try:
-        while not stop:
-            time.sleep(0.5)
-            for child in children:
-                if child.process is not None and child.process.poll() is not None:
-                    print(
-                        f"{child.name} exited ({child.process.returncode}); restarting.",
-                        file=sys.stderr,
-                    )
-                    time.sleep(RESTART_DELAY_S)
-                    child.start()
-    except KeyboardInterrupt:
-        pass
+def _nothing() -> None:
+    return None

@@ -11,16 +11,18 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
-from config import Settings
+from config import ConfigError
 from core.runs.queues import QUEUES, JSONJob, queue
-from launcher.common import require_redis, require_secret_box
+from launcher.common import require_redis, require_secret_box, service_settings
 from workers import context
 from workers.metrics import serve_metrics_when_free
+from workers.registration import WORKER_TTL_S, NameTaken, clear_dead_registrations
+from workers.scheduling import SchedulingLoop
 
 log = logging.getLogger(__name__)
 RECONNECT_S = 1.0
 MAINTENANCE_S = 15
-"""RQ's default is ten minutes; this also restarts a scheduler that died with Redis."""
+"""RQ's registry clean-up (abandoned jobs); its default is ten minutes."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,11 +30,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "worker",
         help="process queued jobs (runs, login checks, course lists)",
         description="Runs one RQ worker on the fast queue and the runs queue (REDIS_URL). "
-        "Needs `autopilot scheduler` running for delayed slices and retries. Start several "
-        "for more throughput; they share the platform's rate limits through Redis.",
+        "It also moves due jobs (delayed slices, retries, periodic jobs) to their queues, so "
+        "workers alone run the whole service; any number may run, on any number of hosts. "
+        "Start several for more throughput; they share the platform's rate limits through "
+        "Redis.",
     )
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
-    parser.add_argument("--name", help="worker name shown in the dashboard")
+    parser.add_argument(
+        "--name",
+        help="worker name shown in the dashboard (default: RQ's random one); a dead worker's "
+        "name on this host is taken over at once",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -46,24 +54,41 @@ def make_worker(redis: Redis, name: str | None = None) -> SimpleWorker:
         serializer=JSONSerializer,
         job_class=JSONJob,
         maintenance_interval=MAINTENANCE_S,
+        worker_ttl=WORKER_TTL_S,
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = service_settings()
     redis = require_redis(settings)
     require_secret_box(settings)
     context.install(context.WorkerContext.build(settings, redis))
     serve_metrics_when_free(redis, settings.metrics_port)
     level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"
+    scheduling = SchedulingLoop(redis).start_in_thread()
+    try:
+        return _work(redis, args, level)
+    finally:
+        scheduling.stop()
+
+
+def _work(redis: Redis, args: argparse.Namespace, level: str) -> int:
+    lost = False
     while True:
-        worker = make_worker(redis, args.name)
         try:
-            # Delayed jobs are `autopilot scheduler`'s: a worker killed mid-job would otherwise
-            # hold RQ's scheduling lock for a minute.
+            clear_dead_registrations(redis, args.name)
+            worker = make_worker(redis, args.name)
+            if lost:
+                log.warning("Redis is back: working again")
+            # RQ's own scheduler moves delayed jobs under a lock that a killed worker holds
+            # for a minute; the scheduling loop above needs none.
             worker.work(burst=args.burst, with_scheduler=False, logging_level=level)
             return 0
+        except NameTaken as exc:
+            raise ConfigError(str(exc)) from exc
         except RedisConnectionError as exc:
             # Redis restarting: its append-only file keeps the queues; wait and carry on.
-            log.warning("lost Redis (%s); reconnecting in %s s", exc, RECONNECT_S)
+            if not lost:
+                log.warning("lost Redis (%s); reconnecting every %s s", exc, RECONNECT_S)
+            lost = True
             time.sleep(RECONNECT_S)

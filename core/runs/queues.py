@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
+from rq.executions import Execution, ExecutionRegistry
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from rq.utils import now
@@ -75,6 +76,10 @@ class JSONJob(Job):
         return super().func  # type: ignore[no-any-return]
 
     @property
+    def execution_registry(self) -> ExecutionRegistry:
+        return _ExecutionsOfJob(self.id, connection=self.connection)
+
+    @property
     def success_callback(self) -> None:
         return None
 
@@ -88,6 +93,21 @@ class JSONJob(Job):
 
     def send_webhooks(self, status: str | JobStatus, *, exc_string: str | None = None) -> None:
         return None
+
+
+class _ExecutionsOfJob(ExecutionRegistry):
+    """A job's executions, skipping those whose record expired (a worker that died mid-job
+    leaves one): RQ raises `ValueError` for them while deleting the job, which is how a job
+    retried after its worker died failed to be cleaned up once it finished."""
+
+    def get_executions(self, start: int = 0, end: int = -1) -> list[Execution]:
+        executions = []
+        for execution_id in self.get_execution_ids(start, end):
+            try:
+                executions.append(Execution.fetch(execution_id, self.job_id, self.connection))
+            except ValueError:
+                self.connection.zrem(self.key, execution_id)
+        return executions
 
 
 class JSONQueue(Queue):

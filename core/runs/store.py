@@ -15,6 +15,7 @@ from core.runs.record import ACTIVE_STATES, RunRecord, RunState
 
 if TYPE_CHECKING:
     from redis import Redis
+    from redis.client import Pipeline
 
 RETENTION_S = 30 * 24 * 3600
 """How long a finished run's record stays visible to its student."""
@@ -141,15 +142,16 @@ class RunStore:
         raw = self.redis.hgetall(keys.run(run_id))
         return RunRecord.from_redis(raw) if raw else None
 
-    def update(self, run_id: str, **values: object) -> None:
-        """Set fields of a run that still exists (never resurrects a deleted one)."""
+    def update(self, run_id: str, *, pipeline: Pipeline | None = None, **values: object) -> None:
+        """Set fields of a run that still exists (never resurrects a deleted one); inside
+        `pipeline`'s transaction when given."""
         probe = RunRecord(id=run_id, student="", course="")
         for name, value in values.items():
             setattr(probe, name, value)
         mapping = {name: probe.to_redis()[name] for name in values}
         mapping["updated_at"] = str(time.time())
         flat = [item for pair in mapping.items() for item in pair]
-        self._update(keys=[keys.run(run_id)], args=flat)
+        self._update(keys=[keys.run(run_id)], args=flat, client=pipeline)
 
     def transition(self, run_id: str, generation: int, state: RunState, error: str = "") -> bool:
         """Move an active run between active states (never out of a final one)."""

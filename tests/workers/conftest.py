@@ -18,6 +18,7 @@ from emulators.vtu.server import VTUEmulator
 from emulators.vtu.settings import EmulatorSettings
 from tests.core.conftest import EMAIL, PASSWORD, small_catalog
 from workers import context
+from workers.scheduling import DueJobMover
 
 STUDENT = "telegram:1001"
 SMALL = "1-small-course"
@@ -61,7 +62,8 @@ class Drain:
 
     A lone run's slices re-queue themselves at once while work is due, so an unbounded burst
     (`work(burst=True)`) would run a whole course before the test looks again. Each round here
-    runs at most `ROUND_JOBS` jobs, then the test's condition is checked.
+    moves due jobs as a worker's scheduling loop does, runs at most `ROUND_JOBS` jobs, then
+    the test's condition is checked.
     """
 
     ROUND_JOBS = 1
@@ -76,6 +78,7 @@ class Drain:
             serializer=JSONSerializer,
             job_class=JSONJob,
         )
+        self.mover = DueJobMover(redis, keep_periodic=False)
         self.jobs = 0
         """Jobs run so far by this helper."""
 
@@ -96,8 +99,9 @@ class Drain:
         return self(self._idle, timeout)
 
     def _round(self) -> int:
+        self.mover.run_pass()
         worked = self.worker.work(
-            burst=True, max_jobs=self.ROUND_JOBS, with_scheduler=True, logging_level="WARNING"
+            burst=True, max_jobs=self.ROUND_JOBS, with_scheduler=False, logging_level="WARNING"
         )
         if not worked:
             time.sleep(self.IDLE_PAUSE_S)

@@ -14,10 +14,11 @@ from rq.serializers import JSONSerializer
 from rq_scheduler import Scheduler
 
 from core import jobs
+from core.jobs import WATCHDOG
 from core.runs import dead_letters
 from core.runs.queues import FAST_QUEUE, JSONJob
-from launcher.scheduler import WATCHDOG_JOB_ID, make_scheduler
 from launcher.worker import make_worker
+from workers.scheduling import DueJobMover
 
 BAIT = "tests.workers.job_bait"
 
@@ -89,10 +90,10 @@ def test_scheduler_refuses_a_periodic_job_it_was_not_given(redis, tmp_path, job_
         interval=1,
         id="intruder",
     )
-    scheduler = make_scheduler(redis)
-    scheduler.enqueue_jobs()
-    scheduler.close()
+    mover = DueJobMover(redis)
+    mover.run_pass()
+    scheduler = mover.scheduler
     assert "intruder" not in scheduler, "the refused job stays scheduled"
     assert "intruder" not in raw_queue(redis).get_job_ids(), "the refused job was queued"
     assert "refused" in failure_of(redis, job.id)
-    assert WATCHDOG_JOB_ID in scheduler
+    assert WATCHDOG.job_id in scheduler

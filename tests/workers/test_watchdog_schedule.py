@@ -11,8 +11,8 @@ import pytest
 from rq_scheduler import Scheduler
 
 from config import child_environment
+from core.jobs import WATCHDOG
 from core.runs.queues import JSONJob
-from launcher.scheduler import WATCHDOG_JOB_ID
 from workers.dashboard import make_app
 
 RESTORED_WITHIN_S = 5.0
@@ -35,8 +35,8 @@ def scheduler_process(settings, tmp_path):
 
 
 def watchdog_scheduled(redis) -> bool:
-    scheduled = redis.zscore(Scheduler.scheduled_jobs_key, WATCHDOG_JOB_ID) is not None
-    return scheduled and bool(redis.exists(JSONJob.key_for(WATCHDOG_JOB_ID)))
+    scheduled = redis.zscore(Scheduler.scheduled_jobs_key, WATCHDOG.job_id) is not None
+    return scheduled and bool(redis.exists(JSONJob.key_for(WATCHDOG.job_id)))
 
 
 def wait_for(condition, timeout: float) -> float:
@@ -54,8 +54,8 @@ def test_a_watchdog_deleted_from_the_dashboard_comes_back(scheduler_process, set
         "Authorization": "Basic " + base64.b64encode(b"admin:pw").decode(),
         "Origin": "http://localhost",
     }
-    deleted = dashboard.post(f"/job/{WATCHDOG_JOB_ID}/delete", headers=headers)
+    deleted = dashboard.post(f"/job/{WATCHDOG.job_id}/delete", headers=headers)
     assert deleted.json == {"status": "OK"}
-    assert not redis.exists(JSONJob.key_for(WATCHDOG_JOB_ID))
+    assert not redis.exists(JSONJob.key_for(WATCHDOG.job_id))
     wait_for(lambda: watchdog_scheduled(redis), timeout=RESTORED_WITHIN_S)
     assert scheduler_process.poll() is None

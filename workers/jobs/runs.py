@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 
 from rq.job import get_current_job
 
@@ -24,13 +25,12 @@ from core.runs.record import RunRecord, RunState
 from core.runs.sessions import VaultSessionStore
 from core.vtu import RetryPolicy, VTUClient, VTUError
 from workers import context
+from workers.lease import LeaseLost, RunLease
 
 log = logging.getLogger(__name__)
 
 SLICE_S = 1.5
 """Longest a slice works; also the bound on how long a cancel takes to bite."""
-LEASE_S = 15
-"""A slice's claim on its run; outlives a slice, expires soon after its worker dies."""
 PROBE_LOCK_S = 60
 """Until some run has learned the crediting, one run at a time probes it."""
 MODEL_MAX_AGE_S = 6 * 3600
@@ -49,11 +49,14 @@ def advance_run(run_id: str, generation: int) -> str:
         return "stale"
     if record.job_id and job_id and record.job_id != job_id:
         return "superseded"
-    lease = keys.lease(run_id)
-    if not ctx.redis.set(lease, job_id or "-", nx=True, ex=LEASE_S):
+    lease = RunLease(ctx.redis, ctx.async_redis, run_id, job_id or uuid.uuid4().hex)
+    if not lease.acquire():
         return "busy"
     try:
-        return ctx.run(_slice(ctx, record, job_id))
+        return ctx.run(lease.hold_while(_slice(ctx, record, job_id)))
+    except LeaseLost:
+        log.warning("run %s: slice %s lost its lease to another slice; stopped", run_id, job_id)
+        return "lease lost"
     except VTUError as exc:
         _failed(ctx, record, exc, job)
         raise
@@ -62,8 +65,7 @@ def advance_run(run_id: str, generation: int) -> str:
         _failed(ctx, record, InternalError(), job)
         raise
     finally:
-        if ctx.redis.get(lease) in ((job_id or "-").encode(), None):
-            ctx.redis.delete(lease)
+        lease.release()
 
 
 async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> str:

@@ -1,8 +1,13 @@
 """Periodic job: revive runs whose slice chain broke (a worker died mid-slice).
 
 RQ would notice a dead worker's job only at its registry maintenance, minutes later. A run
-here is alive while its slice holds the lease, or while its next slice waits in RQ; a run
-that has neither for `STALL_S` gets a fresh slice, which resumes from the checkpoint.
+here is alive while its slice holds the lease, or while its next slice waits in RQ (queued,
+being taken by a worker, or scheduled: a live worker's mover moves it when due); a run that
+has neither for `STALL_S` gets a fresh slice, which resumes from the checkpoint.
+
+Each revival is one transaction that watches the run's record and lease: a slice that starts,
+saves progress or schedules its successor meanwhile calls the revival off, so runs that are
+merely between slices are never revived, however many watchdogs run at once.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 
+from redis.exceptions import WatchError
 from rq.exceptions import NoSuchJobError
 
 from core import jobs, keys
@@ -22,30 +28,37 @@ log = logging.getLogger(__name__)
 STALL_S = 10.0
 """Quiet time after the last update before a run without lease or pending job is revived."""
 INTERVAL_S = jobs.WATCHDOG.interval_s
-"""How often the scheduler runs the watchdog."""
+"""How often the watchdog runs."""
 
 
 def revive_stalled_runs() -> int:
     """Queue a fresh slice for every active run that nothing is working on; returns how many."""
     ctx = context.current()
-    revived = 0
-    now = time.time()
-    for run_id in ctx.store.active_ids():
+    return sum(_revive_if_stalled(ctx, run_id) for run_id in ctx.store.active_ids())
+
+
+def _revive_if_stalled(ctx: context.WorkerContext, run_id: str) -> bool:
+    with ctx.redis.pipeline() as pipeline:
+        pipeline.watch(keys.run(run_id), keys.lease(run_id))
         record = ctx.store.get(run_id)
-        if record is None or not record.state.active or now - record.updated_at < STALL_S:
-            continue
-        if ctx.redis.exists(keys.lease(run_id)) or _waiting(ctx, record.job_id):
-            continue
-        job_id = queues.enqueue_slice(ctx.redis, run_id, record.generation)
-        ctx.store.update(run_id, job_id=job_id)
-        log.warning("run %s stalled (job %s); revived as %s", run_id, record.job_id, job_id)
-        revived += 1
-    return revived
+        if record is None or not record.state.active or time.time() - record.updated_at < STALL_S:
+            return False
+        if pipeline.exists(keys.lease(run_id)) or _waiting(ctx, record.job_id):
+            return False
+        pipeline.multi()
+        job_id = queues.enqueue_slice(ctx.redis, run_id, record.generation, pipeline=pipeline)
+        ctx.store.update(run_id, pipeline=pipeline, job_id=job_id)
+        try:
+            pipeline.execute()
+        except WatchError:
+            return False  # the run moved meanwhile: it is alive
+    log.warning("run %s stalled (job %s); revived as %s", run_id, record.job_id or "-", job_id)
+    return True
 
 
 def _waiting(ctx: context.WorkerContext, job_id: str) -> bool:
-    """Whether RQ really still holds the job for later: queued in the list, or scheduled and
-    not long overdue (a scheduler that died with Redis leaves jobs scheduled forever)."""
+    """Whether RQ still holds the job for later: queued (in the queue, or being taken by a
+    worker), scheduled (in the registry) or deferred."""
     if not job_id:
         return False
     try:
@@ -55,11 +68,12 @@ def _waiting(ctx: context.WorkerContext, job_id: str) -> bool:
     status = job.get_status(refresh=False)
     runs = queues.queue(ctx.redis)
     if status == "queued":
-        return job_id in runs.get_job_ids()
+        taken = ctx.redis.lpos(runs.intermediate_queue_key, job_id) is not None
+        return taken or ctx.redis.lpos(runs.key, job_id) is not None
     if status == "scheduled":
-        due = runs.scheduled_job_registry.get_scheduled_time(job_id)
-        if due.timestamp() > time.time() - STALL_S:
-            return True
-        runs.scheduled_job_registry.remove(job_id, delete_job=True)
-        return False
+        try:
+            runs.scheduled_job_registry.get_scheduled_time(job_id)
+        except NoSuchJobError:
+            return False
+        return True
     return status == "deferred"
