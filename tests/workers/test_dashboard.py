@@ -136,3 +136,46 @@ def test_a_non_loopback_bind_needs_tls_in_front(bind, monkeypatch, settings, cap
     check_bind(bind, behind_tls_proxy=True)
     check_bind("127.0.0.1", behind_tls_proxy=False)
     check_bind("::1", behind_tls_proxy=False)
+
+
+def test_the_workers_page_answers_while_a_worker_is_busy_in_a_run_slice(
+    serve, ctx, logged_in, vtu, drain
+):
+    """A real worker (the drain's, in this thread) runs real slices while another thread
+    polls the Workers page's JSON as the browser does."""
+    client = serve()
+    vtu.settings.latency_s = 0.05  # every slice spends its time waiting on the platform
+    answers: list[httpx.Response] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            answers.append(client.get("/0/data/workers.json"))
+
+    run_id = ctx.runs.submit(STUDENT, SMALL).run.id
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active, timeout=60)
+    finally:
+        stop.set()
+        poller.join(timeout=10)
+    assert ctx.runs.get(STUDENT, run_id).state is RunState.COMPLETED
+    assert answers and {a.status_code for a in answers} == {200}
+    busy = [
+        worker["current_job"]
+        for answer in answers
+        for worker in answer.json()["workers"]
+        if isinstance(worker["current_job"], dict)
+    ]
+    assert busy, "no poll caught the worker in a job"
+    assert all(job["job_id"].startswith(f"slice-{run_id}") for job in busy)
+    assert client.get("/0/view/workers").status_code == 200
+
+
+def test_redis_not_answering_is_a_503_not_a_traceback(caplog):
+    app = make_app("redis://127.0.0.1:1/0", DASHBOARD_PASSWORD)
+    with caplog.at_level("WARNING"):
+        answer = app.test_client().get("/0/data/workers.json", auth=AUTH)
+    assert answer.status_code == 503 and "Redis is not answering" in answer.json["message"]
+    assert "Traceback" not in caplog.text and "dashboard: Redis did not answer" in caplog.text
