@@ -96,7 +96,13 @@ class Runs:
         if created:
             with self.redis.pipeline(transaction=False) as pipe:
                 queues.enqueue_slice(
-                    self.redis, run_id, record.generation, job_id=record.job_id, pipeline=pipe
+                    self.redis,
+                    run_id,
+                    record.generation,
+                    job_id=record.job_id,
+                    pipeline=pipe,
+                    student=student,
+                    course=course,
                 )
                 publish(pipe, record)
                 pipe.execute()

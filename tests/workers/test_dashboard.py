@@ -1,6 +1,7 @@
 """The admins' dashboard, served for real on 127.0.0.1: behind a password, read-only by
 default, no state change from another origin, requeue reopens the run, loopback only."""
 
+import asyncio
 import threading
 from collections.abc import Iterator
 
@@ -9,6 +10,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from core import jobs
+from core.chat import ChatLimits, ChatTarget, Platform
+from core.conversation.backend import ConversationBackend
+from core.conversation.service import Conversation
 from core.runs import RunState
 from core.runs.queues import FAST_QUEUE, RUNS_QUEUE, JSONJob, queue
 from core.vtu import Credentials
@@ -169,7 +173,7 @@ def test_the_workers_page_answers_while_a_worker_is_busy_in_a_run_slice(
         if isinstance(worker["current_job"], dict)
     ]
     assert busy, "no poll caught the worker in a job"
-    assert all(job["job_id"].startswith(f"slice-{run_id}") for job in busy)
+    assert all(job["description"].startswith(f"course {SMALL} for {STUDENT}") for job in busy)
     assert client.get("/0/view/workers").status_code == 200
 
 
@@ -179,3 +183,58 @@ def test_redis_not_answering_is_a_503_not_a_traceback(caplog):
         answer = app.test_client().get("/0/data/workers.json", auth=AUTH)
     assert answer.status_code == 503 and "Redis is not answering" in answer.json["message"]
     assert "Traceback" not in caplog.text and "dashboard: Redis did not answer" in caplog.text
+
+
+class RecordingPort:
+    """A private chat that only records what the conversation says in it."""
+
+    private = True
+    limits = ChatLimits(button_data_bytes=64, buttons_per_message=50, delete_hint="delete it")
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    async def reply(self, text, keyboard=None, *, reply_to=None) -> ChatTarget:
+        self.said.append(text)
+        return ChatTarget(Platform.TELEGRAM, "1001", str(len(self.said)))
+
+    async def reply_waiting(self, text) -> ChatTarget:
+        return await self.reply(text)
+
+    async def post_progress(self, text, keyboard) -> ChatTarget:
+        return await self.reply(text)
+
+    async def edit(self, target, text, keyboard=None) -> None:
+        self.said.append(text)
+
+
+def test_the_job_listings_say_whose_course_each_job_is_and_hold_no_secret(
+    serve, settings, ctx, redis
+):
+    """Every kind of job the project enqueues, as the conversation and the runs enqueue it."""
+    client = serve()
+    conversation = Conversation(ConversationBackend.build(settings, redis))
+    port = RecordingPort()
+    asyncio.run(conversation.login_submitted(STUDENT, port, EMAIL, PASSWORD))
+    ctx.vault.save_credentials(STUDENT, Credentials(EMAIL, PASSWORD))
+    asyncio.run(conversation.courses(STUDENT, port))
+    run = ctx.runs.submit(STUDENT, SMALL).run
+    ctx.runs.show_in(STUDENT, run.id, ChatTarget(Platform.TELEGRAM, "1001", "7"))
+    ctx.runs.cancel(STUDENT, run.id)  # publishes: a redraw is queued
+    run = ctx.runs.submit(STUDENT, SMALL).run  # a new generation's first slice
+
+    def listed(queue_name: str) -> list[str]:
+        answer = client.get(f"/0/data/jobs/{queue_name}/queued/20/asc/1.json")
+        assert answer.status_code == 200
+        page = client.get(f"/0/view/jobs/{queue_name}/queued/20/asc/1")
+        assert page.status_code == 200
+        for secret in (EMAIL, PASSWORD):
+            assert secret not in answer.text and secret not in page.text
+        return [job["description"] for job in answer.json()["jobs"]]
+
+    assert sorted(listed(FAST_QUEUE)) == [
+        f"check login of {STUDENT}",
+        f"course {SMALL} for {STUDENT}: redraw progress (run {run.id})",
+        f"list courses of {STUDENT}",
+    ]
+    assert listed(RUNS_QUEUE) == [f"course {SMALL} for {STUDENT}: slice (run {run.id})"]

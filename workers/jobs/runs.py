@@ -127,7 +127,12 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
     if job_id and current.job_id != job_id:
         return "superseded"  # the watchdog gave up on this slice and started another
     next_job = queues.enqueue_slice(
-        ctx.redis, record.id, record.generation, outcome.wake_in_s or 0.0
+        ctx.redis,
+        record.id,
+        record.generation,
+        outcome.wake_in_s or 0.0,
+        student=record.student,
+        course=record.course,
     )
     ctx.store.update(record.id, job_id=next_job)
     return f"next slice in {outcome.wake_in_s or 0:.1f} s"
