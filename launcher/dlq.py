@@ -61,7 +61,14 @@ def _list(_args: argparse.Namespace) -> int:
 
 
 def _retry(args: argparse.Namespace) -> int:
+    """Exit 1 when a job was named that is not in the dead-letter queue, or was refused."""
     redis = require_redis(service_settings())
+    held = {
+        job_id for registry in dead_letters.registries(redis) for job_id in registry.get_job_ids()
+    }
+    refusals = [
+        f"{job_id} is not in the dead-letter queue" for job_id in args.job_ids if job_id not in held
+    ]
     retried = 0
     for registry in dead_letters.registries(redis):
         for job_id in _chosen(registry, args.job_ids):
@@ -69,9 +76,11 @@ def _retry(args: argparse.Namespace) -> int:
             if refused is None:
                 retried += 1
             else:
-                print(refused)
+                refusals.append(refused)
+    for refused in refusals:
+        print(refused)
     print(f"Requeued {retried} job(s).")
-    return 0
+    return 1 if refusals else 0
 
 
 def _purge(args: argparse.Namespace) -> int:
