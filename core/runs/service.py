@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core import keys
+from core import activity, keys
 from core.engine.checkpoint import CHECKPOINT_PREFIX
 from core.runs import queues
 from core.runs.events import publish
@@ -128,10 +128,12 @@ class Runs:
         record = self.get(student, run_id)
         if not record.state.active:
             raise RunError(f"That run is already {record.state.value}.")
-        self.store.finish(run_id, RunState.CANCELLED, "cancelled by you")
+        by_this_call = self.store.finish(run_id, RunState.CANCELLED, "cancelled by you")
         queues.cancel_job(self.redis, record.job_id)
         cancelled = self.get(student, run_id)
         publish(self.redis, cancelled)
+        if by_this_call:
+            activity.run_cancelled(cancelled)
         return cancelled
 
     def forget(self, student: str) -> int:

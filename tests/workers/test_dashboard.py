@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from core import jobs
-from core.chat import ChatLimits, ChatTarget, Platform
+from core.chat import ChatTarget, Platform
 from core.conversation.backend import ConversationBackend
 from core.conversation.service import Conversation
 from core.runs import RunState
@@ -21,6 +21,7 @@ from launcher.dashboard import check_bind
 from tests.core.conftest import EMAIL, PASSWORD
 from workers.dashboard import make_app
 
+from .chat_port import RecordingPort
 from .conftest import SMALL, STUDENT
 
 DASHBOARD_PASSWORD = "dash-pass-123"
@@ -183,29 +184,6 @@ def test_redis_not_answering_is_a_503_not_a_traceback(caplog):
         answer = app.test_client().get("/0/data/workers.json", auth=AUTH)
     assert answer.status_code == 503 and "Redis is not answering" in answer.json["message"]
     assert "Traceback" not in caplog.text and "dashboard: Redis did not answer" in caplog.text
-
-
-class RecordingPort:
-    """A private chat that only records what the conversation says in it."""
-
-    private = True
-    limits = ChatLimits(button_data_bytes=64, buttons_per_message=50, delete_hint="delete it")
-
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    async def reply(self, text, keyboard=None, *, reply_to=None) -> ChatTarget:
-        self.said.append(text)
-        return ChatTarget(Platform.TELEGRAM, "1001", str(len(self.said)))
-
-    async def reply_waiting(self, text) -> ChatTarget:
-        return await self.reply(text)
-
-    async def post_progress(self, text, keyboard) -> ChatTarget:
-        return await self.reply(text)
-
-    async def edit(self, target, text, keyboard=None) -> None:
-        self.said.append(text)
 
 
 def test_the_job_listings_say_whose_course_each_job_is_and_hold_no_secret(
