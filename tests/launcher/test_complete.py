@@ -169,3 +169,24 @@ def test_an_outage_mid_run_stops_it_saying_the_credit_is_kept(vtu, quick_retries
     assert last.endswith(
         "what it credited so far stays credited. Run the same command again later to resume."
     )
+
+
+def test_an_address_that_is_not_the_platforms_api_says_to_check_vtu_base_url(
+    as_student, vtu, monkeypatch, capsys
+):
+    monkeypatch.setenv("VTU_BASE_URL", vtu.base_url.removesuffix("/api/v1") + "/not-the-api")
+    assert main(["complete", "--course", SMALL, "--email", EMAIL]) == 1
+    err = capsys.readouterr().err
+    assert "answered in a way AutoPilot does not understand" in err
+    assert "Check that VTU_BASE_URL is the platform's API root (…/api/v1)" in err
+    assert "The team has been told" not in err and "Traceback" not in err
+
+
+def test_an_account_without_courses_says_so_and_exits_0(monkeypatch, capsys):
+    catalog = small_catalog()
+    catalog.add_student("nobody@vtu.test", PASSWORD, "1VT23CS099", [])
+    with VTUEmulator(catalog) as vtu:
+        monkeypatch.setenv("VTU_BASE_URL", vtu.base_url)
+        monkeypatch.setenv("VTU_PASSWORD", PASSWORD)
+        assert main(["complete", "--email", "nobody@vtu.test"]) == 0
+    assert "This account is not enrolled in any course on VTU." in capsys.readouterr().err
