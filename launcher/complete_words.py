@@ -56,11 +56,11 @@ def stopped(exc: VTUError, host: str, attempts: int, *, started: bool) -> str:
         return f"Stopped: {host} ended the session and refused a fresh login. {RESUME}"
     if isinstance(exc, UnexpectedResponse):
         return (
-            f"Stopped: {host} answered in a way AutoPilot does not understand ({exc.detail}). "
+            f"Stopped: {host} answered in a way AutoPilot does not understand ({_detail(exc)}). "
             "Check that VTU_BASE_URL is the platform's API root (…/api/v1); if it is, the "
             "platform may have changed."
         )
-    return f"Stopped: {exc.user_message} ({exc.detail or exc.status}). {RESUME}"
+    return f"Stopped: {exc.user_message} ({_detail(exc)}). {RESUME}"
 
 
 def enrolled(enrollments: Sequence[Enrollment]) -> str:
@@ -80,3 +80,7 @@ def _trouble(failure: PlatformUnavailable) -> str:
         return f"answered {failure.status}"
     cause = type(failure.__cause__).__name__ if failure.__cause__ else "no answer"
     return f"could not be reached ({cause})"
+
+
+def _detail(exc: VTUError) -> str:
+    return (exc.detail or str(exc.status or type(exc).__name__)).rstrip(".")
