@@ -9,6 +9,7 @@ from redis import Redis
 
 from config import ConfigError, Settings
 from core.embedded_redis import find_running
+from core.redis_clients import sync_redis
 from core.vault import SecretBox
 
 DEFAULT_DATA_DIR = Path(".autopilot")
@@ -29,14 +30,17 @@ def service_settings() -> Settings:
     return replace(settings, redis_url=url) if url else settings
 
 
-def require_redis(settings: Settings) -> Redis:
+def require_redis(settings: Settings, socket_timeout_s: float | None = None) -> Redis:
+    """A client of the service's Redis, checked with a PING; `socket_timeout_s` overrides
+    redis-py's default of 5 s (too short for a command that blocks longer)."""
     if not settings.redis_url:
         raise ConfigError(
             f"REDIS_URL is not set and no `autopilot up` is running from here (none answers "
             f"at the address kept in {DEFAULT_DATA_DIR}/redis): point REDIS_URL at Redis or "
             "Valkey, or start `autopilot up`, which runs an embedded one"
         )
-    redis = Redis.from_url(settings.redis_url)
+    options = {} if socket_timeout_s is None else {"socket_timeout": socket_timeout_s}
+    redis = sync_redis(settings.redis_url, **options)
     redis.ping()
     return redis
 
