@@ -14,6 +14,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from config import ConfigError, Settings
 from config.logging import redact
 from core.embedded_redis import find_running
+from core.redis_clients import sync_redis
 from core.vault import SecretBox
 
 DEFAULT_DATA_DIR = Path(".autopilot")
@@ -34,14 +35,24 @@ def service_settings() -> Settings:
     return replace(settings, redis_url=url) if url else settings
 
 
-def require_redis(settings: Settings) -> Redis:
+def require_redis(
+    settings: Settings, socket_timeout_s: float | None = None, *, ride_out_restarts: bool = True
+) -> Redis:
+    """A client of the service's Redis, checked with a PING; `socket_timeout_s` overrides
+    redis-py's default of 5 s (too short for a command that blocks longer). A wrong address
+    or password raises `ConfigError` naming it. `ride_out_restarts=False` for a command a
+    person waits on: its client does not retry for seconds before saying what is wrong."""
     if not settings.redis_url:
         raise ConfigError(
             f"REDIS_URL is not set and no `autopilot up` is running from here (none answers "
             f"at the address kept in {DEFAULT_DATA_DIR}/redis): point REDIS_URL at Redis or "
             "Valkey, or start `autopilot up`, which runs an embedded one"
         )
-    redis = Redis.from_url(settings.redis_url)
+    options = {} if socket_timeout_s is None else {"socket_timeout": socket_timeout_s}
+    if ride_out_restarts:
+        redis = sync_redis(settings.redis_url, **options)
+    else:
+        redis = Redis.from_url(settings.redis_url, **options)
     try:
         redis.ping()
     except RedisError as exc:

@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         "VTU password (hidden): ", "password", hidden=True
     )
     if settings.redis_url:
-        require_redis(settings).close()  # a clear answer now, not a traceback mid-course
+        # A clear answer now, not a traceback mid-course.
+        require_redis(settings, ride_out_restarts=False).close()
     return asyncio.run(complete(settings, Credentials(email.strip(), password), args.course))
 
 

@@ -41,7 +41,7 @@ def _chosen(registry: FailedJobRegistry, wanted: list[str]) -> list[str]:
 
 
 def _list(_args: argparse.Namespace) -> int:
-    redis = require_redis(service_settings())
+    redis = require_redis(service_settings(), ride_out_restarts=False)
     store = RunStore(redis)
     count = 0
     for registry in dead_letters.registries(redis):
@@ -62,7 +62,7 @@ def _list(_args: argparse.Namespace) -> int:
 
 def _retry(args: argparse.Namespace) -> int:
     """Exit 1 when a job was named that is not in the dead-letter queue, or was refused."""
-    redis = require_redis(service_settings())
+    redis = require_redis(service_settings(), ride_out_restarts=False)
     held = {
         job_id for registry in dead_letters.registries(redis) for job_id in registry.get_job_ids()
     }
@@ -84,7 +84,7 @@ def _retry(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    redis = require_redis(service_settings())
+    redis = require_redis(service_settings(), ride_out_restarts=False)
     purged = 0
     for registry in dead_letters.registries(redis):
         for job_id in _chosen(registry, args.job_ids):

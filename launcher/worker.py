@@ -60,7 +60,9 @@ def make_worker(redis: Redis, name: str | None = None) -> SimpleWorker:
 
 def run(args: argparse.Namespace) -> int:
     settings = service_settings()
-    redis = require_redis(settings)
+    # RQ blocks up to `WORKER_TTL_S - 15` s waiting for a job, and raises the client's timeout
+    # only for connections made after the worker exists; the mover thread's come earlier.
+    redis = require_redis(settings, socket_timeout_s=WORKER_TTL_S)
     require_secret_box(settings)
     context.install(context.WorkerContext.build(settings, redis))
     serve_metrics_when_free(redis, settings.metrics_port)

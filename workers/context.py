@@ -20,6 +20,7 @@ from rq.job import get_current_job
 
 from config import Settings
 from core.metrics.http import event_hooks
+from core.redis_clients import async_redis
 from core.runs import Runs
 from core.runs.queues import RUNS_QUEUE, queue
 from core.runs.store import RunStore
@@ -68,7 +69,7 @@ class WorkerContext:
     def async_redis(self) -> AsyncRedis:
         if self._async_redis is None:
             assert self.settings.redis_url, "workers need REDIS_URL"
-            self._async_redis = AsyncRedis.from_url(self.settings.redis_url)
+            self._async_redis = async_redis(self.settings.redis_url)
         return self._async_redis
 
     @property

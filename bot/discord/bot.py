@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
-from redis.asyncio import Redis as AsyncRedis
 
 from bot.discord.answers import Answers
 from bot.discord.port import DiscordPort
@@ -25,6 +24,7 @@ from core.conversation.backend import ConversationBackend
 from core.conversation.service import Conversation
 from core.limits.messages import discord_budget
 from core.limits.routes import RouteBudget
+from core.redis_clients import async_redis
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -49,7 +49,7 @@ class AutopilotBot(commands.Bot):
         if not settings.redis_url:
             raise ValueError("the Discord bot needs REDIS_URL")
         self.settings = settings
-        self.async_redis = AsyncRedis.from_url(settings.redis_url)
+        self.async_redis = async_redis(settings.redis_url)
         self.conversation = Conversation(ConversationBackend.build(settings, redis))
         self.message_budget = discord_budget(
             self.async_redis, edit_interval_s=settings.discord_edit_interval_s

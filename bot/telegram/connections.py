@@ -13,6 +13,8 @@ from redis import BlockingConnectionPool, Redis
 from redis.asyncio import BlockingConnectionPool as AsyncBlockingConnectionPool
 from redis.asyncio import Redis as AsyncRedis
 
+from core.redis_clients import async_retry_options, retry_options
+
 REDIS_WAIT_S = 30.0
 """Longest a call waits for a free connection before it fails (Redis is then in trouble)."""
 OFFLOAD_THREADS = 32
@@ -23,12 +25,14 @@ so most sync calls that can hold a connection at once."""
 def async_client(url: str, concurrency: int) -> AsyncRedis:
     """For the event loop: one connection per update being handled, at most."""
     pool = AsyncBlockingConnectionPool.from_url(
-        url, max_connections=concurrency, timeout=REDIS_WAIT_S
+        url, max_connections=concurrency, timeout=REDIS_WAIT_S, **async_retry_options()
     )
     return AsyncRedis.from_pool(pool)
 
 
 def sync_client(url: str, threads: int = OFFLOAD_THREADS) -> Redis:
     """For `core`'s synchronous services, called from the offload threads."""
-    pool = BlockingConnectionPool.from_url(url, max_connections=threads, timeout=REDIS_WAIT_S)
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=threads, timeout=REDIS_WAIT_S, **retry_options()
+    )
     return Redis.from_pool(pool)

@@ -55,6 +55,7 @@ def test_status_and_status_json_agree(monkeypatch, ctx, logged_in, redis, capsys
     assert "run abc: The VTU platform did not answer." in text
 
 
-def test_status_without_redis_says_what_is_missing(capsys):
+def test_status_without_redis_says_what_is_missing(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no `autopilot up` runs there
     assert main(["status"]) == 2
     assert "REDIS_URL is not set" in capsys.readouterr().err

@@ -41,3 +41,13 @@ def test_each_child_gets_only_what_it_needs():
     assert "AUTOPILOT_DASHBOARD_PASSWORD" not in worker
     assert children["telegram"]["AUTOPILOT_SECRET_KEYS"] == key
     assert "AUTOPILOT_DASHBOARD_PASSWORD" not in children["telegram"]
+
+
+def test_up_says_which_parts_are_off_and_what_turns_them_on(capsys):
+    settings = Settings(redis_url="redis://127.0.0.1:6390/0", secret_keys=(new_key(),))
+    children = plan_children(settings, 2, 9181, MACHINE)
+    assert [child.name for child in children] == ["worker-1", "worker-2", "scheduler"]
+    said = capsys.readouterr().err
+    assert "Dashboard off: set AUTOPILOT_DASHBOARD_PASSWORD to turn it on." in said
+    assert "Telegram bot off: set TELEGRAM_BOT_TOKEN to turn it on." in said
+    assert "Discord bot off: set DISCORD_BOT_TOKEN to turn it on." in said

@@ -53,7 +53,7 @@ def advance_run(run_id: str, generation: int) -> str:
     if not lease.acquire():
         return "busy"
     try:
-        return ctx.run(lease.hold_while(_slice(ctx, record, job_id)))
+        next_in_s = ctx.run(lease.hold_while(_slice(ctx, record)))
     except LeaseLost:
         log.warning("run %s: slice %s lost its lease to another slice; stopped", run_id, job_id)
         return "lease lost"
@@ -66,9 +66,39 @@ def advance_run(run_id: str, generation: int) -> str:
         raise
     finally:
         lease.release()
+    if isinstance(next_in_s, str):
+        return next_in_s
+    return _queue_next_slice(ctx, record, job_id, next_in_s)
 
 
-async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> str:
+def _queue_next_slice(
+    ctx: context.WorkerContext, record: RunRecord, job_id: str, delay_s: float
+) -> str:
+    """Queue the run's next slice, unless the run ended or moved on meanwhile. Its lease is
+    already released and the record names the next slice before it is queued, so a worker
+    that takes it at once finds it the run's current slice, free to work."""
+    current = ctx.store.get(record.id)
+    if current is None or not current.state.active or current.generation != record.generation:
+        return "stopped"
+    if job_id and current.job_id != job_id:
+        return "superseded"  # the watchdog gave up on this slice and started another
+    next_job = queues.new_slice_id(record.id)
+    ctx.store.update(record.id, job_id=next_job)
+    queues.enqueue_slice(
+        ctx.redis,
+        record.id,
+        record.generation,
+        delay_s,
+        job_id=next_job,
+        student=record.student,
+        course=record.course,
+    )
+    return f"next slice in {delay_s:.1f} s"
+
+
+async def _slice(ctx: context.WorkerContext, record: RunRecord) -> float | str:
+    """Work on the run for one slice; returns when to queue the next one (seconds from now),
+    or why there is none."""
     credentials = ctx.vault.credentials(record.student)
     if credentials is None:
         ctx.store.finish(record.id, RunState.FAILED, "No login stored: log in again, then rerun.")
@@ -126,21 +156,7 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord, job_id: str) -> 
             publish(ctx.redis, finished)
             activity.run_completed(finished)
         return "completed"
-    current = ctx.store.get(record.id)
-    if current is None or not current.state.active or current.generation != record.generation:
-        return "stopped"
-    if job_id and current.job_id != job_id:
-        return "superseded"  # the watchdog gave up on this slice and started another
-    next_job = queues.enqueue_slice(
-        ctx.redis,
-        record.id,
-        record.generation,
-        outcome.wake_in_s or 0.0,
-        student=record.student,
-        course=record.course,
-    )
-    ctx.store.update(record.id, job_id=next_job)
-    return f"next slice in {outcome.wake_in_s or 0:.1f} s"
+    return outcome.wake_in_s or 0.0
 
 
 def _shared_model(ctx: context.WorkerContext) -> CreditModel | None:

@@ -1,0 +1,157 @@
+"""`autopilot up` as the README tells an operator to run it: it serves a student through the
+stand-ins, every kind of process it runs is killed in turn mid-run and the run still
+completes with nothing credited twice, and it stops cleanly with its workers deregistered."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Worker
+
+from config import Settings, child_environment
+from core import keys
+from core.embedded_redis import EmbeddedRedis, find_running
+from core.runs.queues import JSONJob
+from core.vault import new_key
+from emulators.discord import DiscordEmulator
+from emulators.telegram import TelegramEmulator
+from tests.bot.conftest import STUDENT_USER, says
+from tests.bot.helpers import log_in, message, start_course
+from tests.core.conftest import EMAIL
+from tests.processes import alive, children_of, free_port, wait_until
+
+KINDS = {
+    "scheduler": "launcher scheduler",
+    "dashboard": "launcher dashboard",
+    "telegram": "launcher telegram",
+    "discord": "launcher discord",
+    "redis": "valkey-server",
+    "worker": "launcher worker",
+}
+"""Each kind of process `up` runs, by what its command line contains; killed in this order
+(the worker last: it holds the run, so its death costs the most)."""
+
+
+@pytest.fixture
+def telegram() -> Iterator[TelegramEmulator]:
+    with TelegramEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def discord_api() -> Iterator[DiscordEmulator]:
+    with DiscordEmulator() as emulator:
+        yield emulator
+
+
+class Service:
+    """`autopilot up` started in its own folder, as a child of the test."""
+
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        self.folder = folder
+        self.log_path = folder / "up.log"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "launcher", "up", "--dashboard-port", str(free_port())],
+                cwd=folder,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.redis_dir = folder / ".autopilot" / "redis"
+        wait_until(lambda: find_running(self.redis_dir), timeout=30)
+        self.redis = Redis.from_url(find_running(self.redis_dir) or "")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def child(self, kind: str) -> int | None:
+        found = [pid for pid, cmd in children_of(self.process.pid).items() if KINDS[kind] in cmd]
+        return found[0] if found else None
+
+    def worker_holding(self, run_id: str) -> int | None:
+        """The pid of the worker whose slice holds the run's lease right now."""
+        holder = self.redis.get(keys.lease(run_id))
+        if holder is None:
+            return None
+        name = JSONJob.fetch(holder.decode(), connection=self.redis).worker_name
+        workers = {w.name: w.pid for w in Worker.all(connection=self.redis)}
+        return workers.get(name or "")
+
+
+def test_up_serves_a_student_through_every_kill_and_stops_cleanly(
+    tmp_path, vtu, telegram, discord_api, monkeypatch
+):
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    vtu.settings.time_scale = 15.0  # the course's longest lecture (600 s) sets ~40 s
+    settings = Settings(
+        vtu_base_url=vtu.base_url,
+        secret_keys=(new_key(),),
+        vtu_rate_limit=200.0,
+        vtu_global_rate_limit=400.0,
+        telegram_bot_token=telegram.token,
+        telegram_api_base_url=telegram.base_url,
+        telegram_edit_interval_s=1.0,
+        discord_bot_token=discord_api.token,
+        discord_api_base_url=discord_api.api_base_url,
+        discord_gateway_url=discord_api.gateway_url,
+        dashboard_password="dash-pass",
+    )
+    service = Service(tmp_path, child_environment(settings, os.environ))
+    try:
+        wait = lambda done, timeout=30: wait_until(done, timeout)  # noqa: E731
+        assert log_in(telegram, wait, STUDENT_USER).startswith("Logged in")
+        progress = start_course(telegram, wait, STUDENT_USER)
+        run_id = progress.callback_data("✖ Cancel").split(":")[1]
+        killed = {}
+        for kind in KINDS:
+            heartbeats = vtu.stats(EMAIL).heartbeats
+            wait_until(lambda h=heartbeats: vtu.stats(EMAIL).heartbeats >= h + 2, timeout=60)
+            if kind == "worker":
+                wait_until(lambda: service.worker_holding(run_id), timeout=30)
+                pid = service.worker_holding(run_id)
+            else:
+                pid = service.child(kind)
+            assert pid is not None, f"no {kind} process"
+            os.kill(pid, signal.SIGKILL)
+            killed[kind] = pid
+            wait_until(lambda k=kind, p=pid: service.child(k) not in (None, p), timeout=30)
+        discord_api.wait_until_connected(timeout=30)
+        answered = discord_api.invoke_command(discord_api.add_user(), "help")
+        assert discord_api.wait_for_interaction(answered, timeout=10).acknowledged
+
+        def completed() -> bool:
+            shown = message(telegram.chat(STUDENT_USER), progress.message_id).text or ""
+            return "Completed" in shown
+
+        wait_until(completed, timeout=120)
+        for lecture in vtu.catalog.course("1-small-course").lectures:
+            if lecture.duration_s:
+                credited = vtu.progress(EMAIL, lecture.id)
+                assert credited.is_completed
+                assert credited.credited_s <= lecture.duration_s * 1.015 + 1, "credited twice"
+        assert telegram.wait_for(says("is complete"), chat_id=STUDENT_USER)
+        log = service.log()
+        for kind in KINDS.keys() - {"redis"}:
+            assert re.search(rf"{kind}(-\d)? exited \(killed by SIGKILL\)", log), kind
+        assert "the embedded Redis is gone; starting it again" in log
+        assert "Traceback" not in log, "a traceback reached the operator's terminal"
+    finally:
+        running = children_of(service.process.pid)
+        service.process.send_signal(signal.SIGTERM)
+        assert service.process.wait(timeout=40) == 0
+    assert "stopped." in service.log()
+    assert running and not any(alive(pid) for pid in running), "a child outlived `up`"
+    with EmbeddedRedis(service.redis_dir.resolve()) as server:
+        leftover = Redis.from_url(server.url)
+        assert Worker.all(connection=leftover) == [], "workers still registered after stop"
+        leftover.close()
