@@ -49,7 +49,8 @@ def _list(_args: argparse.Namespace) -> int:
             if job is None:
                 continue
             count += 1
-            is_slice = job.func_name == jobs.ADVANCE_RUN and bool(job.args)
+            readable = jobs.refusal(job) is None  # a job refused as not JSON has no args
+            is_slice = readable and job.func_name == jobs.ADVANCE_RUN and bool(job.args)
             run = store.get(str(job.args[0])) if is_slice else None
             ended = job.ended_at
             when = ended.strftime("%Y-%m-%d %H:%M") if isinstance(ended, datetime) else "?"
