@@ -82,7 +82,13 @@ def run(args: argparse.Namespace) -> int:
     )
     # One line per request (the pages poll every few seconds) only with -v.
     logging.getLogger("werkzeug").setLevel(logging.getLogger().level)
-    server = make_server(args.bind, args.port, app, threaded=True)
+    try:
+        server = make_server(args.bind, args.port, app, threaded=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"the dashboard cannot listen on {args.bind}:{args.port} "
+            f"({exc.strerror or exc}): choose another --port, or stop what holds it"
+        ) from None
     mode = "actions allowed" if args.allow_actions else "read-only"
     print(
         f"Dashboard on http://{args.bind}:{server.server_port}/ (user {USERNAME}, {mode})",

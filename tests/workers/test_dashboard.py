@@ -2,6 +2,7 @@
 default, no state change from another origin, requeue reopens the run, loopback only."""
 
 import asyncio
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -216,3 +217,16 @@ def test_the_job_listings_say_whose_course_each_job_is_and_hold_no_secret(
         f"list courses of {STUDENT}",
     ]
     assert listed(RUNS_QUEUE) == [f"course {SMALL} for {STUDENT}: slice (run {run.id})"]
+
+
+def test_a_port_already_taken_is_one_line_naming_it(monkeypatch, settings, capsys):
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("AUTOPILOT_DASHBOARD_PASSWORD", DASHBOARD_PASSWORD)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["dashboard", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"the dashboard cannot listen on 127.0.0.1:{port}" in err and "--port" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
