@@ -2,7 +2,10 @@
 default, no state change from another origin, requeue reopens the run, loopback only."""
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -10,6 +13,7 @@ import httpx
 import pytest
 from werkzeug.serving import make_server
 
+from config import child_environment
 from core import jobs
 from core.chat import ChatTarget, Platform
 from core.conversation.backend import ConversationBackend
@@ -230,3 +234,25 @@ def test_a_port_already_taken_is_one_line_naming_it(monkeypatch, settings, capsy
     err = capsys.readouterr().err
     assert f"the dashboard cannot listen on 127.0.0.1:{port}" in err and "--port" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_the_dashboard_command_serves_its_pages(settings):
+    """`autopilot dashboard` as its own process, on the port it was given."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **child_environment(settings, os.environ),
+        "AUTOPILOT_DASHBOARD_PASSWORD": DASHBOARD_PASSWORD,
+    }
+    command = [sys.executable, "-m", "launcher", "dashboard", "--port", str(port)]
+    child = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stderr is not None
+        line = child.stderr.readline()  # printed once it listens
+        assert line.startswith(f"Dashboard on http://127.0.0.1:{port}/ (user admin, read-only)")
+        answer = httpx.get(f"http://127.0.0.1:{port}/0/data/workers.json", auth=AUTH)
+        assert answer.status_code == 200 and answer.json() == {"workers": []}
+    finally:
+        child.terminate()
+        child.communicate(timeout=15)
