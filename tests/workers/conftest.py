@@ -114,6 +114,21 @@ class Drain:
         return True
 
 
+def schedule_pass(redis: Redis) -> None:
+    """One pass of the project's scheduling: rq-scheduler's due jobs (one-shot and periodic)
+    and RQ's delayed jobs move to their queues. The one place tests reach the scheduler.
+
+    Not `make_scheduler`: it schedules every periodic job anew for now, so a test passing
+    every few milliseconds would queue them faster than a worker runs them."""
+    from launcher.scheduler import ServiceScheduler
+
+    scheduler = ServiceScheduler(redis, interval=1.0)
+    try:
+        scheduler.enqueue_jobs()
+    finally:
+        scheduler.close()
+
+
 @pytest.fixture
 def drain(redis: Redis) -> Drain:
     """`drain(done)` runs an in-process worker, a job at a time, until `done()`."""
