@@ -367,8 +367,9 @@ class Conversation:
             if start is None:
                 submission = await runs.submit(student, course.slug)
             else:
-                zone = str(getattr(start.local.tzinfo, "key", ""))
-                submission = await runs.schedule(student, course.slug, start.at, zone, course.title)
+                submission = await runs.schedule(
+                    student, course.slug, start.at, start.zone, course.title
+                )
         except RunError as exc:
             await port.reply(f"{course.title}: {exc.message}")
             return

@@ -54,10 +54,14 @@ class TooFarAhead(StartTimeError):
 @dataclass(frozen=True)
 class StartTime:
     """When to start: `at` in unix seconds (whole: rq-scheduler keeps seconds), and the same
-    moment on the student's clock."""
+    moment on the student's clock, in time zone `zone`."""
 
     at: int
     local: datetime
+
+    @property
+    def zone(self) -> str:
+        return str(getattr(self.local.tzinfo, "key", "UTC"))
 
 
 def parse_start(text: str, now: float, zone: str) -> StartTime | None:

@@ -38,7 +38,8 @@ SCAN_COUNT = 500
 RETIME_SLACK_S = 60
 """A failed job whose expiry is this close to the wanted one is left as it is."""
 
-_FINAL = ",".join(sorted(s.value for s in FINAL_STATES))
+_FINAL_NAMES = frozenset(s.value for s in FINAL_STATES)
+_FINAL = ",".join(sorted(_FINAL_NAMES))
 
 _DELETE_IF_OLD = f"""
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -88,7 +89,7 @@ def _delete_old_runs(redis: Redis, cutoff: float) -> int:
         run_id, state, updated_at, student, generation = (
             value.decode() if value else "" for value in fields
         )
-        if not run_id or state not in _FINAL.split(",") or float(updated_at or 0) >= cutoff:
+        if not run_id or state not in _FINAL_NAMES or float(updated_at or 0) >= cutoff:
             continue
         if not delete_if_old(
             keys=[

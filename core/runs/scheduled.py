@@ -164,10 +164,10 @@ class ScheduledRuns:
         self._end = redis.register_script(_END)
 
     def create(self, record: RunRecord, *, max_per_student: int) -> tuple[bool, int]:
-        """Store `record` (its `start_at`, `start_zone`, `course_title`) as a new scheduled generation of its
-        run and write its start job; returns (created, generation). Not created when the run
-        is already active or scheduled. A student's scheduled and active runs together stay
-        within `max_per_student`."""
+        """Store `record` (its `start_at`, `start_zone`, `course_title`) as a new scheduled
+        generation of its run and write its start job; returns (created, generation). Not
+        created when the run is already active or scheduled. A student's scheduled and active
+        runs together stay within `max_per_student`."""
         outcome, generation = self._schedule(
             keys=[
                 keys.run(record.id),

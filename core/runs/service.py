@@ -137,7 +137,8 @@ class Runs:
         except ScheduleRefused as refused:
             raise _refusal(refused.reason, self.settings, scheduling=True) from None
         stored = self.store.get(record.id)
-        assert stored is not None
+        if stored is None:  # forgotten (/forget) in the meantime
+            raise RunNotFound("No such run of yours.")
         return Submission(run=stored, created=created)
 
     def status(self, student: str) -> list[RunRecord]:
