@@ -153,6 +153,9 @@ def _expire_failed_jobs(redis: Redis, retention_s: int, now: float) -> tuple[int
             except NoSuchJobError:
                 redis.zrem(registry.key, job_id)
                 continue
+            except Exception as exc:  # a malformed job written by someone else: skip it
+                log.warning("retention: cannot read failed job %s: %s", job_id, type(exc).__name__)
+                continue
             ended = job.ended_at or job.created_at
             keep_until = ended.timestamp() + retention_s
             if keep_until <= now:

@@ -160,3 +160,12 @@ def test_a_failed_jobs_registry_entry_without_its_job_is_dropped(redis):
     redis.delete(JSONJob.key_for(job_id))
     clean_up(redis, RETENTION)
     assert job_id not in FailedJobRegistry(FAST_QUEUE, connection=redis)
+
+
+def test_a_malformed_failed_job_does_not_stop_the_pass(redis):
+    job_id = fail_a_job(redis)
+    registry = FailedJobRegistry(FAST_QUEUE, connection=redis)
+    redis.zadd(registry.key, {"odd": time.time() + 10})
+    redis.hset(JSONJob.key_for("odd"), mapping={"created_at": "not a date", "status": "failed"})
+    swept = clean_up(redis, RETENTION, now=time.time() + RETENTION + 60)
+    assert swept.failed_jobs == 1 and job_id not in registry
