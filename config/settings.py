@@ -37,6 +37,11 @@ LOG_FORMATS = ("text", "json")
 # Discord allows five messages (and five edits) per channel in five seconds; one progress
 # edit every few seconds leaves the rest for the run's notifying message and the answers.
 DEFAULT_DISCORD_EDIT_INTERVAL_S = 3.0
+# Finished runs, their events and failed jobs: a month covers a semester's questions ("why did
+# that run fail?") without keeping a student's history for ever.
+DEFAULT_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 3650
+DAY_S = 24 * 3600
 
 
 class ConfigError(ValueError):
@@ -71,6 +76,12 @@ class Settings:
     discord_guild_id: int | None = None
     discord_progress_channel_id: int | None = None
     discord_edit_interval_s: float = DEFAULT_DISCORD_EDIT_INTERVAL_S
+    retention_days: int = DEFAULT_RETENTION_DAYS
+
+    @property
+    def retention_s(self) -> int:
+        """The retention period in seconds."""
+        return self.retention_days * DAY_S
 
     def __post_init__(self) -> None:
         for name, schemes in _URL_SCHEMES.items():
@@ -88,6 +99,11 @@ class Settings:
                 raise ConfigError(f"{_ENV_NAMES[name]} must be at least 1")
         if self.metrics_port is not None and not 0 < self.metrics_port < 65536:
             raise ConfigError("AUTOPILOT_METRICS_PORT must be a port number (1-65535)")
+        if not 1 <= self.retention_days <= MAX_RETENTION_DAYS:
+            raise ConfigError(
+                f"AUTOPILOT_RETENTION_DAYS must be a whole number of days from 1 to "
+                f"{MAX_RETENTION_DAYS}"
+            )
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"AUTOPILOT_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
 
@@ -124,7 +140,12 @@ class Settings:
                 kwargs[f.name] = _parse_seconds(_ENV_NAMES[f.name], raw)
             elif f.name in ("discord_guild_id", "discord_progress_channel_id"):
                 kwargs[f.name] = _parse_snowflake(_ENV_NAMES[f.name], raw)
-            elif f.name in ("max_active_runs", "max_runs_per_student", "metrics_port"):
+            elif f.name in (
+                "max_active_runs",
+                "max_runs_per_student",
+                "metrics_port",
+                "retention_days",
+            ):
                 kwargs[f.name] = _parse_int(_ENV_NAMES[f.name], raw)
             elif f.name == "log_format":
                 kwargs[f.name] = raw.lower()
@@ -185,6 +206,7 @@ _ENV_NAMES = {
     "discord_guild_id": "DISCORD_GUILD_ID",
     "discord_progress_channel_id": "DISCORD_PROGRESS_CHANNEL_ID",
     "discord_edit_interval_s": "DISCORD_EDIT_INTERVAL_S",
+    "retention_days": "AUTOPILOT_RETENTION_DAYS",
 }
 
 _URL_SCHEMES = {

@@ -24,9 +24,31 @@ REFRESH_PROGRESS = "workers.jobs.notify.refresh"
 """Redraw a run's progress message: `(run_id,)`."""
 REVIVE_STALLED_RUNS = "workers.jobs.watchdog.revive_stalled_runs"
 """The periodic watchdog (rq-scheduler): no arguments."""
+START_SCHEDULED_RUN = "workers.jobs.scheduled.start_scheduled_run"
+"""A one-shot rq-scheduler job: start a run at the time the student asked for:
+`(run_id, generation, attempt)`."""
+START_OVERDUE_RUNS = "workers.jobs.scheduled.start_overdue_runs"
+"""Periodic: start scheduled runs whose start job was lost (deleted from the dashboard)."""
+CLEAN_UP = "workers.jobs.retention.clean_up"
+"""Periodic: delete finished runs, their events and failed jobs past the retention period."""
+KEEP_COMPLETE_NIGHT = "workers.jobs.keep.queue_nightly_checks"
+"""Periodic: queue a check of the courses of every keep-complete student whose night it is."""
+CHECK_KEPT_COURSES = "workers.jobs.keep.check_kept_courses"
+"""One student's nightly check of their completed courses: `(student,)`."""
 
 REGISTERED: frozenset[str] = frozenset(
-    {ADVANCE_RUN, CHECK_LOGIN, LIST_COURSES, REFRESH_PROGRESS, REVIVE_STALLED_RUNS}
+    {
+        ADVANCE_RUN,
+        CHECK_LOGIN,
+        LIST_COURSES,
+        REFRESH_PROGRESS,
+        REVIVE_STALLED_RUNS,
+        START_SCHEDULED_RUN,
+        START_OVERDUE_RUNS,
+        CLEAN_UP,
+        KEEP_COMPLETE_NIGHT,
+        CHECK_KEPT_COURSES,
+    }
 )
 
 
@@ -43,7 +65,16 @@ class PeriodicJob:
 
 
 WATCHDOG = PeriodicJob("autopilot-watchdog", REVIVE_STALLED_RUNS, 10, "revive stalled runs")
-PERIODIC: tuple[PeriodicJob, ...] = (WATCHDOG,)
+OVERDUE_STARTS = PeriodicJob(
+    "autopilot-overdue-starts", START_OVERDUE_RUNS, 60, "start scheduled runs left behind"
+)
+RETENTION = PeriodicJob(
+    "autopilot-retention", CLEAN_UP, 3600, "delete finished runs and failed jobs past retention"
+)
+KEEP_COMPLETE = PeriodicJob(
+    "autopilot-keep-complete", KEEP_COMPLETE_NIGHT, 900, "queue the nightly keep-complete checks"
+)
+PERIODIC: tuple[PeriodicJob, ...] = (WATCHDOG, OVERDUE_STARTS, RETENTION, KEEP_COMPLETE)
 """Every periodic job of the project; each names a registered function."""
 
 

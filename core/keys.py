@@ -23,6 +23,11 @@ METRICS_COUNTERS = PREFIX + "metrics:counters"
 METRICS_HISTOGRAMS = PREFIX + "metrics:histograms"
 METRICS_ERRORS = PREFIX + "metrics:errors"
 """The latest errors (JSON, newest first) for `autopilot status`; see `core.metrics.store`."""
+SCHEDULED_RUNS = PREFIX + "scheduled-runs"
+"""Sorted set: run id -> when it is to start (unix seconds), for runs waiting for their start
+time (`/run tonight`). They are not in `ACTIVE_RUNS` until they start."""
+KEEP_STUDENTS = PREFIX + "keep-students"
+"""Set of student ids who asked to keep their courses complete (`/keep on`)."""
 
 
 def vault(student: str) -> str:
@@ -39,6 +44,38 @@ def student_runs(student: str) -> str:
 
 def lease(run_id: str) -> str:
     return f"{PREFIX}lease:{run_id}"
+
+
+ANNOUNCEMENTS = ("completed", "failed", "stuck")
+"""The kinds of notifying message a run's generation may get, each at most once."""
+
+
+def announced(run_id: str, generation: int, kind: str) -> str:
+    """Set once the notifying message `kind` (completed, failed, stuck) of one generation of a
+    run has been sent, so it is sent once."""
+    return f"{PREFIX}announced:{run_id}:{generation}:{kind}"
+
+
+def student_prefs(student: str) -> str:
+    """Hash of the student's preferences: `tz`, their IANA time zone."""
+    return f"{PREFIX}student:{student}"
+
+
+def keep(student: str) -> str:
+    """Hash of the student's "keep my courses complete" state: where to tell them (`home`),
+    when their courses were last checked (`checked_at`), and which stored login the platform
+    refused (`refused_login`)."""
+    return f"{PREFIX}keep:{student}"
+
+
+def keep_known(student: str) -> str:
+    """Hash: course slug -> JSON list of the lecture ids it had when last known complete."""
+    return f"{PREFIX}keep-known:{student}"
+
+
+def keep_claim(student: str) -> str:
+    """Held while one nightly check of the student's courses is queued or under way."""
+    return f"{PREFIX}keep-claim:{student}"
 
 
 def student_budget(student: str) -> str:

@@ -176,6 +176,13 @@ class Vault:
     def has_credentials(self, student: str) -> bool:
         return bool(self.redis.hexists(keys.vault(student), _CREDENTIALS))
 
+    def login_version(self, student: str) -> str | None:
+        """An id of the stored login (a digest of its ciphertext, never of the secret): it
+        changes whenever a login is stored anew (or the keys are rotated). None when no login
+        is stored."""
+        token = self.redis.hget(keys.vault(student), _CREDENTIALS)
+        return hashlib.sha256(token).hexdigest()[:16] if token is not None else None
+
     def credentials(self, student: str) -> Credentials | None:
         token = self.redis.hget(keys.vault(student), _CREDENTIALS)
         if token is None:

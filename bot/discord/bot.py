@@ -38,6 +38,7 @@ EXTENSIONS = (
     "bot.discord.cogs.account",
     "bot.discord.cogs.courses",
     "bot.discord.cogs.runs",
+    "bot.discord.cogs.preferences",
     "bot.discord.cogs.presses",
 )
 

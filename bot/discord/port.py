@@ -126,6 +126,11 @@ class DiscordPort:
             raise ProgressHomeClosed(texts.PROGRESS_CHANNEL_CLOSED) from exc
         return ChatTarget(Platform.DISCORD, str(channel_id), str(message.id))
 
+    async def private_home(self) -> ChatTarget:
+        """The student's DM channel with the bot (opened now if it never was)."""
+        channel = await self._interaction.user.create_dm()
+        return ChatTarget(Platform.DISCORD, str(channel.id))
+
     async def edit(self, target: ChatTarget, text: str, keyboard: Keyboard | None = None) -> None:
         """Replace one of the bot's messages: the pressed component's message, an answer
         given here, or any channel message of the bot."""

@@ -15,6 +15,10 @@ PICK_PLACEHOLDER = "Select or unselect a course ({page}/{pages})"
 PREVIOUS_PAGE = "◀ Previous"
 NEXT_PAGE = "Next ▶"
 
+RUN_WHEN_OPTION = "when to start, in your time zone: tonight, at 02:00, in 2 hours (default: now)"
+KEEP_CHOICE_OPTION = "on or off (leave it out to see what it does)"
+TIMEZONE_ZONE_OPTION = "a Region/City name, e.g. Asia/Kolkata (leave it out to see yours)"
+
 PROGRESS_AT = "Progress: {url}"
 STILL_WORKING = (
     "Still working on it: VTU is slow to answer. I will send you the result by direct message."

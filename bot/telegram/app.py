@@ -76,6 +76,8 @@ def build_application(settings: Settings, redis: Redis | None = None) -> Applica
     application.add_handler(CommandHandler(["start", "help"], commands.welcome))
     application.add_handler(CommandHandler("courses", commands.courses))
     application.add_handler(CommandHandler("run", commands.run))
+    application.add_handler(CommandHandler("keep", commands.keep))
+    application.add_handler(CommandHandler("timezone", commands.timezone))
     application.add_handler(CommandHandler("status", commands.status))
     application.add_handler(CommandHandler("cancel", commands.cancel))
     application.add_handler(CommandHandler("forget", commands.forget))

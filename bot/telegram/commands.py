@@ -27,10 +27,24 @@ async def courses(update: Update, context: BotContext) -> None:
 
 
 async def run(update: Update, context: BotContext) -> None:
-    """/run: start the picked courses."""
+    """/run [when]: start the picked courses now, or at a time ("tonight", "at 02:00")."""
     if found := port_and_student(update, context):
         port, student = found
-        await context.conversation.run(student, port)
+        await context.conversation.run(student, port, _arguments(context))
+
+
+async def keep(update: Update, context: BotContext) -> None:
+    """/keep [on|off]: keep completed courses complete, checked every night."""
+    if found := port_and_student(update, context):
+        port, student = found
+        await context.conversation.keep(student, port, _arguments(context))
+
+
+async def timezone(update: Update, context: BotContext) -> None:
+    """/timezone [Region/City]: the student's time zone, for start times."""
+    if found := port_and_student(update, context):
+        port, student = found
+        await context.conversation.timezone(student, port, _arguments(context))
 
 
 async def status(update: Update, context: BotContext) -> None:
@@ -51,6 +65,11 @@ async def forget(update: Update, context: BotContext) -> None:
     """/forget: ask to confirm with a button."""
     if found := port_and_student(update, context):
         await context.conversation.forget_menu(found[0])
+
+
+def _arguments(context: BotContext) -> str:
+    """What follows the command, as typed (PTB splits it at whitespace)."""
+    return " ".join(context.args or [])
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -56,6 +56,10 @@ class TelegramPort:
     async def post_progress(self, text: str, keyboard: Keyboard) -> ChatTarget:
         return await self.reply(text, keyboard)
 
+    async def private_home(self) -> ChatTarget:
+        """This chat: the conversation asks only in private chats, which are the student's."""
+        return self._chat
+
     async def edit(self, target: ChatTarget, text: str, keyboard: Keyboard | None = None) -> None:
         try:
             await edit(self._context, int(target.chat_id), int(target.message_id), text, keyboard)

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.conversation.picker import CoursePicker
+from core.keep import KeepState, KeepStore
 from core.runs import Runs
 from core.runs.events import request_refresh
 from core.runs.queues import FAST_QUEUE, queue
+from core.runs.store import RETENTION_S
+from core.timezones import StudentZones
 from core.vault import SecretBox, Vault
 
 if TYPE_CHECKING:
@@ -30,8 +33,9 @@ if TYPE_CHECKING:
     from core.runs import RunRecord, Submission
     from core.vtu import Credentials
 
-ACCOUNT_JOB_FAILURE_TTL_S = 3600
-"""How long a failed login check or course listing stays in the dead-letter queue."""
+ACCOUNT_JOB_FAILURE_TTL_S = RETENTION_S
+"""How long a failed login check or course listing stays in the dead-letter queue, until the
+hourly clean-up re-times it to the retention period (`core.runs.retention`)."""
 
 
 class AsyncRuns:
@@ -42,6 +46,11 @@ class AsyncRuns:
 
     async def submit(self, student: str, course: str) -> Submission:
         return await asyncio.to_thread(self._runs.submit, student, course)
+
+    async def schedule(
+        self, student: str, course: str, start_at: int, zone: str, title: str = ""
+    ) -> Submission:
+        return await asyncio.to_thread(self._runs.schedule, student, course, start_at, zone, title)
 
     async def status(self, student: str) -> list[RunRecord]:
         return await asyncio.to_thread(self._runs.status, student)
@@ -82,6 +91,35 @@ class AsyncVault:
 
     async def has_credentials(self, student: str) -> bool:
         return await asyncio.to_thread(self._vault.has_credentials, student)
+
+
+class AsyncZones:
+    """`core.timezones.StudentZones` with each call in a thread."""
+
+    def __init__(self, zones: StudentZones) -> None:
+        self._zones = zones
+
+    async def zone(self, student: str) -> str:
+        return await asyncio.to_thread(self._zones.zone, student)
+
+    async def set_zone(self, student: str, zone: str) -> None:
+        await asyncio.to_thread(self._zones.set_zone, student, zone)
+
+
+class AsyncKeep:
+    """`core.keep.KeepStore`'s opt-in, each call in a thread."""
+
+    def __init__(self, keep: KeepStore) -> None:
+        self._keep = keep
+
+    async def state(self, student: str) -> KeepState:
+        return await asyncio.to_thread(self._keep.state, student)
+
+    async def enable(self, student: str, home: ChatTarget) -> None:
+        await asyncio.to_thread(self._keep.enable, student, home)
+
+    async def disable(self, student: str) -> None:
+        await asyncio.to_thread(self._keep.disable, student)
 
 
 class AsyncPicker:
@@ -156,6 +194,8 @@ class ConversationBackend:
     runs: AsyncRuns
     picker: AsyncPicker
     jobs: AccountJobs
+    zones: AsyncZones
+    keep: AsyncKeep
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis) -> ConversationBackend:
@@ -165,4 +205,6 @@ class ConversationBackend:
             runs=AsyncRuns(Runs(redis, vault, settings)),
             picker=AsyncPicker(CoursePicker(redis)),
             jobs=AccountJobs(redis),
+            zones=AsyncZones(StudentZones(redis)),
+            keep=AsyncKeep(KeepStore(redis)),
         )

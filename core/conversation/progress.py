@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from core.conversation.callbacks import Action, encode
-from core.conversation.texts import BUTTON_CANCEL, BUTTON_REFRESH, Keyboard
+from core.conversation.start_time import describe
+from core.conversation.texts import (
+    BUTTON_CANCEL,
+    BUTTON_REFRESH,
+    SCHEDULED_STARTS,
+    SCHEDULED_STATUS,
+    Keyboard,
+)
 from core.engine.progress import render_lines
 from core.runs.record import RunRecord, RunState
+from core.timezones import DEFAULT_ZONE, find_zone
 
 MAX_SKIPPED_LISTED = 10
 """Lectures without video named in a summary; more are counted, not listed."""
 
 _HEADLINE = {
+    RunState.SCHEDULED: "🕑 Scheduled",
     RunState.QUEUED: "⏳ Queued",
     RunState.RUNNING: "▶ Running",
     RunState.RETRYING: "⚠ Retrying",
@@ -31,6 +43,9 @@ def render_run(record: RunRecord) -> str:
     time credited, lectures, resumed and stuck notes, current lecture, ETA), or a summary."""
     progress = record.progress
     lines = [f"{_HEADLINE[record.state]}: {progress.course}"]
+    if record.state is RunState.SCHEDULED:
+        lines.append(SCHEDULED_STARTS.format(when=start_described(record)))
+        return "\n".join(lines)
     if record.total:
         lines += render_lines(progress)
     elif record.state.active:
@@ -62,8 +77,17 @@ def _listed(titles: list[str]) -> list[str]:
     return lines
 
 
+def start_described(record: RunRecord) -> str:
+    """A scheduled run's start time on the clock of the zone the student gave it in."""
+    zone = find_zone(record.start_zone) or DEFAULT_ZONE
+    return describe(datetime.fromtimestamp(record.start_at, ZoneInfo(zone)))
+
+
 def run_keyboard(record: RunRecord) -> Keyboard:
-    """Cancel and Refresh while the run is active; nothing once it has ended."""
+    """Cancel and Refresh while the run is active, Cancel while it waits for its start
+    time; nothing once it has ended."""
+    if record.state is RunState.SCHEDULED:
+        return [[(BUTTON_CANCEL, encode(Action.CANCEL, record.id))]]
     if not record.state.active:
         return []
     return [
@@ -82,5 +106,7 @@ def status_text(records: list[RunRecord]) -> str:
         counts = f" {record.done}/{countable}" if record.total else ""
         if record.total and record.state.active:
             counts += f" · {record.progress.percent} %"
+        if record.state is RunState.SCHEDULED:
+            counts = " · " + SCHEDULED_STATUS.format(when=start_described(record))
         lines.append(f"{_HEADLINE[record.state]}: {record.course_title or record.course}{counts}")
     return "\n".join(lines)

@@ -10,15 +10,18 @@ message this service posted (`ChatTarget` in the job's arguments).
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from core.conversation import texts
 from core.conversation.callbacks import Action, Callback, CallbackError, decode, encode
-from core.conversation.progress import render_run, run_keyboard, status_text
+from core.conversation.progress import render_run, run_keyboard, start_described, status_text
+from core.conversation.start_time import StartTime, StartTimeError, describe, parse_start
 from core.jobs import CHECK_LOGIN, LIST_COURSES
 from core.keys import pending_login
-from core.runs import RunError, RunNotFound
+from core.runs import RunError, RunNotFound, RunState
+from core.timezones import close_zones, find_zone, local_now
 from core.vtu import Credentials
 
 if TYPE_CHECKING:
@@ -76,6 +79,10 @@ class ChatPort(Protocol):
     async def edit(self, target: ChatTarget, text: str, keyboard: Keyboard | None = None) -> None:
         """Replace one of the bot's messages (no keyboard removes the buttons);
         `MessageNotEditable` when it is gone or not the bot's."""
+
+    async def private_home(self) -> ChatTarget:
+        """The student's private chat with the bot (Telegram: this private chat; Discord:
+        their DM channel), where workers may write to them unprompted."""
 
 
 class Conversation:
@@ -154,10 +161,67 @@ class Conversation:
             LIST_COURSES, student, waiting.to_json(), description=f"list courses of {student}"
         )
 
-    async def run(self, student: str, port: ChatPort) -> None:
-        """/run: start the picked courses."""
-        if await self._private(port):
-            await self._start_picked(student, port)
+    async def run(self, student: str, port: ChatPort, when: str = "") -> None:
+        """/run [when]: start the picked courses now, or schedule them for `when` (a start
+        time in the student's time zone: "tonight", "at 02:00", ...)."""
+        if not await self._private(port):
+            return
+        start = None
+        if when.strip():
+            zone = await self.backend.zones.zone(student)
+            try:
+                start = parse_start(when, time.time(), zone)
+            except StartTimeError as refused:
+                text = texts.START_TIME_UNREADABLE.format(
+                    text=when.strip()[:60], problem=refused.problem, zone=zone
+                )
+                await port.reply(text)
+                return
+        await self._start_picked(student, port, start)
+
+    async def timezone(self, student: str, port: ChatPort, text: str = "") -> None:
+        """/timezone [Region/City]: show the student's time zone, or set it (checked against
+        the IANA database)."""
+        if not await self._private(port):
+            return
+        zones = self.backend.zones
+        if not text.strip():
+            zone = await zones.zone(student)
+            await port.reply(texts.TIMEZONE_SHOW.format(zone=zone, now=_clock(zone)))
+            return
+        zone = find_zone(text)
+        if zone is None:
+            close = close_zones(text)
+            hint = texts.TIMEZONE_SUGGESTIONS.format(names=" or ".join(close)) if close else ""
+            await port.reply(
+                texts.TIMEZONE_UNKNOWN.format(text=text.strip()[:64], suggestions=hint)
+            )
+            return
+        await zones.set_zone(student, zone)
+        await port.reply(texts.TIMEZONE_SET.format(zone=zone, now=_clock(zone)))
+
+    async def keep(self, student: str, port: ChatPort, choice: str = "") -> None:
+        """/keep [on|off]: say what keeping courses complete does, or turn it on or off."""
+        if not await self._private(port):
+            return
+        choice = choice.strip().casefold()
+        backend = self.backend
+        zone = await backend.zones.zone(student)
+        if not choice:
+            state = await backend.keep.state(student)
+            shown = texts.KEEP_STATE_ON if state.enabled else texts.KEEP_STATE_OFF
+            await port.reply(texts.KEEP_ABOUT.format(state=shown, zone=zone))
+        elif choice == "on":
+            if not await backend.vault.has_credentials(student):
+                await port.reply(texts.KEEP_NEEDS_LOGIN)
+                return
+            await backend.keep.enable(student, await port.private_home())
+            await port.reply(texts.KEEP_ON.format(zone=zone))
+        elif choice == "off":
+            await backend.keep.disable(student)
+            await port.reply(texts.KEEP_OFF)
+        else:
+            await port.reply(texts.KEEP_USAGE)
 
     async def status(self, student: str, port: ChatPort) -> None:
         """/status: every run of the student with its state."""
@@ -167,10 +231,10 @@ class Conversation:
         await port.reply(status_text(records) if records else texts.NO_RUNS)
 
     async def cancel_menu(self, student: str, port: ChatPort) -> None:
-        """/cancel: one button per active run."""
+        """/cancel: one button per active or scheduled run."""
         if not await self._private(port):
             return
-        active = [r for r in await self.backend.runs.status(student) if r.state.active]
+        active = [r for r in await self.backend.runs.status(student) if r.state.pending]
         if not active:
             await port.reply(texts.NOTHING_TO_CANCEL)
             return
@@ -264,8 +328,11 @@ class Conversation:
                 return None
         return texts.NOT_YOURS
 
-    async def _start_picked(self, student: str, port: ChatPort) -> None:
-        """Submit every picked course; each new run gets a message the workers keep editing.
+    async def _start_picked(
+        self, student: str, port: ChatPort, start: StartTime | None = None
+    ) -> None:
+        """Submit every picked course (to start at `start`, or now); each new run gets a
+        message the workers keep editing.
         The selection is cleared only once every picked course has its run and its message:
         a start that fails half-way keeps it, and the next /run picks up where it stopped
         (a run that already exists is found again, not started twice)."""
@@ -280,22 +347,39 @@ class Conversation:
         started = False
         try:
             if len(picked) > 1:  # one course: its progress message is the answer
-                await port.reply(texts.STARTING.format(count=len(picked)))
+                count = len(picked)
+                await port.reply(
+                    texts.STARTING.format(count=count)
+                    if start is None
+                    else texts.SCHEDULING.format(count=count, when=describe(start.local))
+                )
             for course in picked:
-                await self._start_one(student, port, course)
+                await self._start_one(student, port, course, start)
             started = True
         finally:
             await picker.end_start(student, started=started)
 
-    async def _start_one(self, student: str, port: ChatPort, course: PickedCourse) -> None:
+    async def _start_one(
+        self, student: str, port: ChatPort, course: PickedCourse, start: StartTime | None
+    ) -> None:
+        runs = self.backend.runs
         try:
-            submission = await self.backend.runs.submit(student, course.slug)
+            if start is None:
+                submission = await runs.submit(student, course.slug)
+            else:
+                submission = await runs.schedule(
+                    student, course.slug, start.at, start.zone, course.title
+                )
         except RunError as exc:
             await port.reply(f"{course.title}: {exc.message}")
             return
         record = submission.run
         if not submission.created and record.target is not None and record.target.has_message:
-            text = texts.ALREADY_RUNNING.format(course=course.title)
+            if record.state is RunState.SCHEDULED:
+                when = start_described(record)
+                text = texts.ALREADY_SCHEDULED.format(course=course.title, when=when)
+            else:
+                text = texts.ALREADY_RUNNING.format(course=course.title)
             await port.reply(text, reply_to=record.target)
             return
         record.course_title = record.course_title or course.title
@@ -317,6 +401,11 @@ class Conversation:
             return True
         await port.reply(texts.NOT_LOGGED_IN)
         return False
+
+
+def _clock(zone: str) -> str:
+    """The time now in `zone`, as the student's clock shows it."""
+    return f"{local_now(zone, time.time()):%H:%M}"
 
 
 async def _redraw(port: ChatPort, origin: ChatTarget, text: str, keyboard: Keyboard | None) -> bool:

@@ -16,6 +16,9 @@ WELCOME = (
     "1. /login: give your VTU email and password (in this private chat only).\n"
     "2. /courses: pick the courses to complete.\n"
     "3. /run: start them; one message per course shows the progress, updated in place.\n\n"
+    "Later instead of now: /run tonight, or /run at 02:00 (your time zone: /timezone). "
+    "/keep on: every night I check the courses you completed and watch any lectures VTU "
+    "added to them.\n\n"
     "Also: /status shows your runs, /cancel stops them, /forget deletes everything stored "
     "about you.\n\n"
     "Your credentials: the password message is deleted at once; email and password are "
@@ -107,6 +110,63 @@ ALREADY_RUNNING = "{course} is already running: progress is in this message."
 ALREADY_STARTING = "Your picked courses are being started; their progress messages follow."
 NOTHING_PICKED_UNFINISHED = "Every course is already complete."
 
+START_TIME_EXAMPLES = (
+    "Start times I understand, after /run: tonight (02:00), at 02:00, at 11:30 pm, "
+    "tomorrow at 06:00, in 2 hours, now. They are in your time zone, {zone} (/timezone "
+    "changes it)."
+)
+START_TIME_UNREADABLE = "I cannot start at “{text}”: {problem}.\n" + START_TIME_EXAMPLES
+SCHEDULING = "Scheduling {count} course(s) to start {when}; each gets its own message below."
+ALREADY_SCHEDULED = (
+    "{course} is already scheduled to start {when}: this message shows it. To start it at "
+    "another time, /cancel it first."
+)
+SCHEDULED_STARTS = "Starts {when}. It waits until then; Cancel (or /cancel) drops it."
+SCHEDULED_STATUS = "starts {when}"
+
+TIMEZONE_SHOW = (
+    "Your time zone is {zone}: it is {now} there. Start times (/run at 02:00) and the "
+    "nightly /keep check use it. To change it: /timezone Region/City, e.g. /timezone "
+    "Europe/London."
+)
+TIMEZONE_SET = (
+    "Time zone set to {zone}: it is {now} there. Start times (/run at 02:00) and the nightly "
+    "/keep check use it now."
+)
+TIMEZONE_UNKNOWN = (
+    "“{text}” is not a time zone I know. Give a Region/City name of the IANA time zone "
+    "database, e.g. Asia/Kolkata, Europe/London, America/New_York.{suggestions}"
+)
+TIMEZONE_SUGGESTIONS = " Did you mean {names}?"
+
+KEEP_ABOUT = (
+    "Keep my courses complete is {state}.\n"
+    "When it is on, I check your courses every night (between 01:00 and 05:00, {zone}). If "
+    "VTU added lectures to a course you had completed, I start a run for them and tell you "
+    "here; I only write when I started something. /keep on turns it on, /keep off turns it "
+    "off."
+)
+KEEP_STATE_ON = "on"
+KEEP_STATE_OFF = "off"
+KEEP_ON = (
+    "Keep my courses complete is on. Every night (between 01:00 and 05:00, {zone}) I check "
+    "the courses you completed; if VTU added lectures, I start a run for them and tell you "
+    "here. /keep off stops it."
+)
+KEEP_OFF = "Keep my courses complete is off: I will not start runs by myself."
+KEEP_USAGE = "Say /keep on or /keep off (/keep alone says what it does)."
+KEEP_NEEDS_LOGIN = (
+    "Keeping your courses complete needs your VTU login: send /login first, then /keep on."
+)
+KEEP_STARTED = (
+    "🌙 VTU added {count} lecture(s) to {course}, which you had completed. I started a run "
+    "for them: the message above shows its progress. (/keep off stops these nightly checks.)"
+)
+KEEP_LOGIN_REFUSED = (
+    "🌙 Tonight's check of your completed courses could not log in to VTU: {reason} I will "
+    "not try again until you /login again."
+)
+
 RUN_COMPLETED_NOTICE = "✅ {course} is complete. The summary is in the progress message above."
 RUN_FAILED_NOTICE = "❌ {course} stopped with a problem: see the progress message above."
 RUN_STUCK_NOTICE = (
@@ -116,7 +176,7 @@ RUN_STUCK_NOTICE = (
 
 NO_RUNS = "You have no runs. /courses to pick some."
 CANCEL_WHICH = "Which run should stop?"
-NOTHING_TO_CANCEL = "Nothing is running."
+NOTHING_TO_CANCEL = "Nothing is running or scheduled."
 CANCELLED = "Cancelled {course}. Progress so far is kept; /run continues it later."
 
 FORGET_CONFIRM = (
@@ -146,9 +206,11 @@ COMMANDS = (
     ("help", "the steps, and how credentials are kept"),
     ("login", "give your VTU login (private chat)"),
     ("courses", "pick courses to complete"),
-    ("run", "start the picked courses"),
+    ("run", "start the picked courses, now or later (tonight, at 02:00)"),
     ("status", "your runs"),
-    ("cancel", "stop a run"),
+    ("cancel", "stop a run, or drop a scheduled one"),
+    ("keep", "keep your completed courses complete, every night (on/off)"),
+    ("timezone", "your time zone, for start times"),
     ("forget", "delete everything stored about you"),
 )
 

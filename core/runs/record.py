@@ -14,6 +14,8 @@ from core.engine.progress import Progress
 
 
 class RunState(StrEnum):
+    SCHEDULED = "scheduled"
+    """Waiting for the start time the student asked for; not yet active."""
     QUEUED = "queued"
     RUNNING = "running"
     RETRYING = "retrying"
@@ -25,8 +27,16 @@ class RunState(StrEnum):
     def active(self) -> bool:
         return self in ACTIVE_STATES
 
+    @property
+    def pending(self) -> bool:
+        """Active, or scheduled to start: not finished, so it may still be cancelled."""
+        return self in PENDING_STATES
+
 
 ACTIVE_STATES = frozenset({RunState.QUEUED, RunState.RUNNING, RunState.RETRYING})
+PENDING_STATES = ACTIVE_STATES | {RunState.SCHEDULED}
+"""States that hold the run's dedup key: a second /run of the course finds this run."""
+FINAL_STATES = frozenset({RunState.COMPLETED, RunState.FAILED, RunState.CANCELLED})
 
 
 def run_id_for(student: str, course: str) -> str:
@@ -62,6 +72,11 @@ class RunRecord:
     created_at: float = 0.0
     updated_at: float = 0.0
     job_id: str = ""
+    """The run's next job: its pending slice, or while scheduled the job that starts it."""
+    start_at: float = 0.0
+    """When (unix seconds) a scheduled run is to start; 0 for a run started at once."""
+    start_zone: str = ""
+    """The IANA time zone the student gave the start time in, to show it as they said it."""
     target: ChatTarget | None = None
 
     @property
@@ -118,7 +133,9 @@ class RunRecord:
 
 
 _JSON_FIELDS = frozenset({"skipped_titles", "locked_titles"})
-_FLOAT_FIELDS = frozenset({"created_at", "updated_at", "credited_s", "needed_s", "resumed_s"})
+_FLOAT_FIELDS = frozenset(
+    {"created_at", "updated_at", "credited_s", "needed_s", "resumed_s", "start_at"}
+)
 
 
 def _text(value: object) -> str:

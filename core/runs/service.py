@@ -16,6 +16,7 @@ from core.engine.checkpoint import CHECKPOINT_PREFIX
 from core.runs import queues
 from core.runs.events import publish
 from core.runs.record import RunRecord, RunState, run_id_for
+from core.runs.scheduled import ScheduledRuns, ScheduleRefused, remove_start_job
 from core.runs.store import RunStore, SubmitRefused
 
 if TYPE_CHECKING:
@@ -42,15 +43,21 @@ class RunNotFound(RunError):
     """No run with that id, or not this student's: the two look the same on purpose."""
 
 
-def _refusal(reason: str, settings: Settings) -> RunError:
+def _refusal(reason: str, settings: Settings, *, scheduling: bool = False) -> RunError:
     if reason == "no-login":
         return NotLoggedIn("Log in first with /login; then start a run.")
     if reason == "student-capacity":
+        going = "going or scheduled" if scheduling else "going"
         return RunError(
-            f"You already have {settings.max_runs_per_student} runs going; "
+            f"You already have {settings.max_runs_per_student} runs {going}; "
             "start more when one finishes."
         )
     return RunError("AutoPilot is at capacity right now; try again in a while.")
+
+
+def refusal_message(reason: str, settings: Settings) -> str:
+    """What the student is told when a run cannot start for `reason` (a store refusal)."""
+    return _refusal(reason, settings).message
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,8 @@ class Submission:
     def message(self) -> str:
         if self.created:
             return f"Started: {self.run.course}. Progress will show here."
+        if self.run.state is RunState.SCHEDULED:
+            return f"{self.run.course} is already scheduled to start later; not started now."
         done = self.run.progress.done
         return f"{self.run.course} is already running ({done} done); not started again."
 
@@ -71,7 +80,8 @@ class Runs:
         self.redis = redis
         self.vault = vault
         self.settings = settings
-        self.store = RunStore(redis)
+        self.store = RunStore(redis, settings.retention_s)
+        self.scheduled = ScheduledRuns(redis, settings.retention_s)
 
     def submit(self, student: str, course: str) -> Submission:
         """Start a run of `course`, or return the one already queued or running."""
@@ -108,6 +118,35 @@ class Runs:
                 pipe.execute()
         return Submission(run=record, created=created)
 
+    def schedule(
+        self, student: str, course: str, start_at: int, zone: str, title: str = ""
+    ) -> Submission:
+        """Schedule a run of `course` (called `title`) to start at `start_at` (unix seconds),
+        as the student said it in time zone `zone`; or return the run already active or
+        scheduled."""
+        now = time.time()
+        record = RunRecord(
+            id=run_id_for(student, course),
+            student=student,
+            course=course,
+            state=RunState.SCHEDULED,
+            created_at=now,
+            updated_at=now,
+            start_at=float(start_at),
+            start_zone=zone,
+            course_title=title,
+        )
+        try:
+            created, _ = self.scheduled.create(
+                record, max_per_student=self.settings.max_runs_per_student
+            )
+        except ScheduleRefused as refused:
+            raise _refusal(refused.reason, self.settings, scheduling=True) from None
+        stored = self.store.get(record.id)
+        if stored is None:  # forgotten (/forget) in the meantime
+            raise RunNotFound("No such run of yours.")
+        return Submission(run=stored, created=created)
+
     def status(self, student: str) -> list[RunRecord]:
         return self.store.for_student(student)
 
@@ -123,13 +162,20 @@ class Runs:
         self.store.update(run_id, target=target)
 
     def cancel(self, student: str, run_id: str) -> RunRecord:
-        """Stop a queued or running run; the progress made stays on the platform and in
-        the checkpoint, so a later run continues from there."""
+        """Stop a queued or running run, or one scheduled to start later (with the job that
+        would start it); the progress made stays on the platform and in the checkpoint, so a
+        later run continues from there."""
         record = self.get(student, run_id)
-        if not record.state.active:
+        if record.state is RunState.SCHEDULED:
+            if not self.scheduled.end(run_id, RunState.CANCELLED, "cancelled by you"):
+                return self.cancel(student, run_id)  # it started meanwhile
+            remove_start_job(self.redis, record.job_id)
+            by_this_call = True
+        elif not record.state.active:
             raise RunError(f"That run is already {record.state.value}.")
-        by_this_call = self.store.finish(run_id, RunState.CANCELLED, "cancelled by you")
-        queues.cancel_job(self.redis, record.job_id)
+        else:
+            by_this_call = self.store.finish(run_id, RunState.CANCELLED, "cancelled by you")
+            queues.cancel_job(self.redis, record.job_id)
         cancelled = self.get(student, run_id)
         publish(self.redis, cancelled)
         if by_this_call:
@@ -137,19 +183,29 @@ class Runs:
         return cancelled
 
     def forget(self, student: str) -> int:
-        """Delete everything stored about a student: runs, checkpoints, queued jobs, budget,
-        the course picker, the stored and the pending login. Returns how many runs went."""
+        """Delete everything stored about a student: runs (scheduled ones with the jobs that
+        would start them), checkpoints, queued jobs, budget, the course picker, preferences,
+        "keep my courses complete", the stored and the pending login. Returns how many runs
+        went."""
         records = self.store.for_student(student)
         for record in records:
+            if record.state is RunState.SCHEDULED:
+                self.scheduled.end(record.id, RunState.CANCELLED)
+                remove_start_job(self.redis, record.job_id)
             queues.cancel_job(self.redis, record.job_id)
             self.store.delete(record)
             self.redis.delete(CHECKPOINT_PREFIX + record.id)
+        self.redis.srem(keys.KEEP_STUDENTS, student)
         self.redis.delete(
             keys.student_runs(student),
             keys.student_budget(student),
             keys.picker_courses(student),
             keys.picker_picked(student),
             keys.picker_starting(student),
+            keys.student_prefs(student),
+            keys.keep(student),
+            keys.keep_known(student),
+            keys.keep_claim(student),
         )
         self.vault.forget(student)
         self.vault.forget(keys.pending_login(student))

@@ -9,23 +9,30 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from config.settings import DAY_S, DEFAULT_RETENTION_DAYS
 from core import keys
 from core.metrics.events import run_finished
-from core.runs.record import ACTIVE_STATES, RunRecord, RunState
+from core.runs.record import ACTIVE_STATES, PENDING_STATES, RunRecord, RunState
 
 if TYPE_CHECKING:
     from redis import Redis
     from redis.client import Pipeline
 
-RETENTION_S = 30 * 24 * 3600
-"""How long a finished run's record stays visible to its student."""
+RETENTION_S = DEFAULT_RETENTION_DAYS * DAY_S
+"""How long a finished run's record stays visible to its student, unless told otherwise
+(`AUTOPILOT_RETENTION_DAYS`)."""
+EXPIRY_GRACE_S = DAY_S
+"""A finished record's own TTL outlasts the retention period by this much: the hourly
+clean-up (`core.runs.retention`) deletes it on time together with everything that refers to
+it, and the TTL only bounds what is kept when no clean-up runs."""
 
 _ACTIVE = ",".join(sorted(s.value for s in ACTIVE_STATES))
+_PENDING = ",".join(sorted(s.value for s in PENDING_STATES))
 
 _SUBMIT = f"""
 if redis.call('HEXISTS', KEYS[5], 'credentials') == 0 then return {{'no-login', '0'}} end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state and string.find(',{_ACTIVE},', ',' .. state .. ',', 1, true) then
+if state and string.find(',{_PENDING},', ',' .. state .. ',', 1, true) then
   return {{'exists', redis.call('HGET', KEYS[1], 'generation')}}
 end
 if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[5]) then return {{'capacity', '0'}} end
@@ -36,7 +43,7 @@ redis.call('HSET', KEYS[1], 'id', ARGV[1], 'student', ARGV[2], 'course', ARGV[3]
   'state', 'queued', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'last_error', '',
   'done', '0', 'total', '0', 'skipped', '0', 'current', '', 'eta_s', '', 'job_id', ARGV[7],
   'eta_at', '', 'credited_s', '0', 'needed_s', '0', 'resumed_s', '0', 'stuck', '',
-  'skipped_titles', '[]', 'locked_titles', '[]', 'target', '')
+  'skipped_titles', '[]', 'locked_titles', '[]', 'target', '', 'start_at', '0', 'start_zone', '')
 redis.call('PERSIST', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
@@ -93,8 +100,9 @@ class SubmitRefused(Exception):
 
 
 class RunStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, retention_s: int = RETENTION_S) -> None:
         self.redis = redis
+        self.retention_s = retention_s
         self._submit = redis.register_script(_SUBMIT)
         self._finish = redis.register_script(_FINISH)
         self._update = redis.register_script(_UPDATE)
@@ -108,8 +116,8 @@ class RunStore:
         max_active: int,
         max_per_student: int,
     ) -> tuple[bool, RunRecord]:
-        """Store `record` as a new generation of its run unless the run is already active
-        (then the active one is returned) or the student has no login stored."""
+        """Store `record` as a new generation of its run unless the run is already active or
+        scheduled (then that one is returned) or the student has no login stored."""
         outcome, generation = self._submit(
             keys=[
                 keys.run(record.id),
@@ -173,7 +181,7 @@ class RunStore:
                 time.time(),
                 error,
                 "" if generation is None else str(generation),
-                RETENTION_S,
+                self.retention_s + EXPIRY_GRACE_S,
             ],
         )
         if done:

@@ -108,6 +108,23 @@ class Catalog:
             self._lectures[(slug, lecture.id)] = lecture
         return course
 
+    def add_lecture(self, slug: str, duration_s: int, lesson: int = -1) -> Lecture:
+        """Add a lecture to lesson `lesson` (default: the last) of a course, as the platform
+        does during a semester; it has the next free id and starts unwatched."""
+        course = self._courses.get(slug)
+        if course is None:
+            raise KeyError(f"unknown course {slug!r}")
+        if duration_s < 0:
+            raise ValueError("duration_s must be >= 0")
+        target = course.lessons[lesson]
+        lecture = Lecture(
+            self._next_lecture_id, self._lecture_title(len(course.lectures) + 1), duration_s
+        )
+        self._next_lecture_id += 1
+        target.lectures.append(lecture)
+        self._lectures[(slug, lecture.id)] = lecture
+        return lecture
+
     def add_student(self, email: str, password: str, name: str, courses: list[str]) -> Student:
         key = email.lower()
         if key in self._students:

@@ -43,6 +43,7 @@ def handle_control(service: VTUService, request: Request) -> Response:
         ("POST", "reset"): _reset,
         ("GET", "catalog"): _catalog,
         ("GET", "progress"): _progress,
+        ("POST", "lectures"): _add_lecture,
     }
     handler = handlers.get((request.method, action))
     if handler is not None:
@@ -85,6 +86,24 @@ def _reset(service: VTUService, _request: Request) -> Response:
 
 def _catalog(service: VTUService, _request: Request) -> Response:
     return _json(200, catalog_to_json(service.catalog))
+
+
+def _add_lecture(service: VTUService, request: Request) -> Response:
+    """`{"course": slug, "duration_s": N}`: the platform adds a lecture to the course."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return _json(400, {"error": "body must be a JSON object"})
+    slug = body.get("course") if isinstance(body, dict) else None
+    duration = body.get("duration_s", 300) if isinstance(body, dict) else None
+    if not isinstance(slug, str) or not isinstance(duration, int) or isinstance(duration, bool):
+        return _json(422, {"error": "give course (a slug) and duration_s (whole seconds)"})
+    try:
+        with service.lock:
+            lecture = service.catalog.add_lecture(slug, duration)
+    except (KeyError, ValueError) as problem:
+        return _json(422, {"error": str(problem).strip("'")})
+    return _json(201, {"course": slug, "lecture": dataclasses.asdict(lecture)})
 
 
 def _progress(service: VTUService, request: Request) -> Response:

@@ -186,6 +186,11 @@ class VTUEmulator:
         """Every session cookie value the emulator has issued (to look for leaks)."""
         return self._service.issued_tokens()
 
+    def add_lecture(self, slug: str, duration_s: int) -> int:
+        """The platform adds a lecture to course `slug` (its last lesson); returns its id."""
+        with self._service.lock:
+            return self.catalog.add_lecture(slug, duration_s).id
+
     def reset_progress(self) -> None:
         self._service.reset()
 

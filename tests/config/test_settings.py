@@ -71,3 +71,13 @@ def test_settings_round_trip_through_the_environment_of_a_child():
     env = child_environment(settings, {"PATH": "/bin", "VTU_BASE_URL": "http://elsewhere/api"})
     assert env["PATH"] == "/bin"
     assert Settings.from_env(env) == settings
+
+
+def test_retention_days_default_and_validation():
+    assert Settings.from_env({}).retention_days == 30
+    settings = Settings.from_env({"AUTOPILOT_RETENTION_DAYS": "7"})
+    assert settings.retention_days == 7 and settings.retention_s == 7 * 24 * 3600
+    assert Settings.from_env(settings.to_env()) == settings
+    for bad in ("0", "-1", "3651", "a month", "1.5"):
+        with pytest.raises(ConfigError, match="AUTOPILOT_RETENTION_DAYS"):
+            Settings.from_env({"AUTOPILOT_RETENTION_DAYS": bad})

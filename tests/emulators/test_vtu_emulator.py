@@ -517,6 +517,28 @@ def test_control_endpoints(vtu) -> None:
     assert emu.progress(EMAIL, lecture).credited_s == 0 and emu.stats(EMAIL).requests == 0
 
 
+def test_the_platform_can_add_a_lecture_to_a_course(vtu) -> None:
+    emu = vtu.start(wallclock_cap=False)
+    client = vtu.client(emu)
+    course = client.get(f"/student/my-courses/{SLUG}").json()["data"]
+    before = [lec["id"] for lesson in course["lessons"] for lec in lesson["lectures"]]
+    added = emu.add_lecture(SLUG, 240)
+    root = emu.base_url.removesuffix("/api/v1") + "/__emulator__"
+    with httpx.Client(base_url=root) as control:
+        answer = control.post("/lectures", json={"course": SLUG, "duration_s": 60})
+        assert answer.status_code == 201 and answer.json()["lecture"]["duration_s"] == 60
+        assert control.post("/lectures", json={"course": "nope"}).status_code == 422
+        assert control.post("/lectures", json={"course": SLUG, "duration_s": -1}).status_code == 422
+        assert control.post("/lectures", content=b"[").status_code == 400
+    course = client.get(f"/student/my-courses/{SLUG}").json()["data"]
+    after = [lec["id"] for lesson in course["lessons"] for lec in lesson["lectures"]]
+    assert after == [*before, added, answer.json()["lecture"]["id"]]
+    assert course["total_lectures"] == len(before) + 2
+    assert added > max(lecture_ids(emu.catalog)[: len(before)])
+    detail = client.get(f"/student/my-courses/{SLUG}/lectures/{added}").json()["data"]
+    assert detail["duration"] == "00:04:00 mins" and detail["is_completed"] is False
+
+
 def test_settings_update_is_validated_and_coerced() -> None:
     settings = EmulatorSettings()
     settings.update({"chunk_cap_s": 60, "session_max_requests": None, "wallclock_cap": False})

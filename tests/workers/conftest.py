@@ -118,6 +118,13 @@ class Drain:
         return True
 
 
+def schedule_pass(redis: Redis) -> None:
+    """One pass of the project's scheduling, as each worker makes it: rq-scheduler's due jobs
+    (one-shot and periodic) and RQ's delayed jobs move to their queues, and missing periodic
+    jobs are scheduled. The one place tests reach the scheduling."""
+    DueJobMover(redis).run_pass()
+
+
 @pytest.fixture
 def drain(redis: Redis) -> Drain:
     """`drain(done)` runs an in-process worker, a job at a time, until `done()`."""

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -30,6 +31,7 @@ from .chat_port import RecordingPort
 from .conftest import SMALL, STUDENT
 
 DASHBOARD_PASSWORD = "dash-pass-123"
+BENCHMARK = "1-benchmark-166"
 AUTH = ("admin", DASHBOARD_PASSWORD)
 
 
@@ -221,6 +223,11 @@ def test_the_job_listings_say_whose_course_each_job_is_and_hold_no_secret(
         f"list courses of {STUDENT}",
     ]
     assert listed(RUNS_QUEUE) == [f"course {SMALL} for {STUDENT}: slice (run {run.id})"]
+    later = ctx.runs.schedule(STUDENT, BENCHMARK, int(time.time()) + 3600, "Asia/Kolkata").run
+    start_job = JSONJob.fetch(later.job_id, connection=redis)  # in rq-scheduler, not a queue
+    assert start_job.description == (
+        f"course {BENCHMARK} for {STUDENT}: scheduled start (run {later.id})"
+    )
 
 
 def test_a_port_already_taken_is_one_line_naming_it(monkeypatch, settings, capsys):

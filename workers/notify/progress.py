@@ -117,7 +117,7 @@ async def _announce(ctx: WorkerContext, sender: ChatSender, record: RunRecord) -
     if notice is None or target is None:
         return
     kind, text = notice
-    key = f"{keys.PREFIX}announced:{record.id}:{record.generation}:{kind}"
+    key = keys.announced(record.id, record.generation, kind)
     if not ctx.redis.set(key, "1", nx=True, ex=ANNOUNCED_TTL_S):
         return
     try:

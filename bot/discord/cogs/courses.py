@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord import texts
 from bot.discord.bot import AutopilotBot
 from bot.discord.cogs import describe
 
@@ -21,10 +22,13 @@ class Courses(commands.Cog):
         await self.bot.conversation.courses(port.student, port)
 
     @app_commands.command(name="run", description=describe("run"))
-    async def run(self, interaction: discord.Interaction) -> None:
-        """/run: start the picked courses; each gets a progress message by DM."""
+    @app_commands.describe(when=texts.RUN_WHEN_OPTION)
+    async def run(self, interaction: discord.Interaction, when: str | None = None) -> None:
+        """/run [when]: start the picked courses now or at a time; each gets a progress
+        message by DM."""
         port = await self.bot.answering(interaction)
-        await self.bot.conversation.run(port.student, port)
+        await self.bot.conversation.run(port.student, port, when or "")
+        await port.close()  # one course: its progress message (a DM) is the answer
 
 
 async def setup(bot: AutopilotBot) -> None:
