@@ -105,3 +105,10 @@ def test_the_readme_settings_table_names_every_setting():
     named = set(re.findall(r"^\| `([A-Z_]+)`(?:, `([A-Z_]+)`)?", table, re.MULTILINE))
     listed = {name for pair in named for name in pair if name}
     assert set(_ENV_NAMES.values()) | {"VTU_EMAIL", "VTU_PASSWORD"} <= listed
+
+
+def test_env_example_names_only_real_settings():
+    example = (ROOT / ".env.example").read_text()
+    listed = {line.lstrip("# ").split("=", 1)[0] for line in example.splitlines() if "=" in line}
+    names = {name for name in listed if re.fullmatch(r"[A-Z][A-Z0-9_]+", name)}
+    assert names == set(_ENV_NAMES.values()) | {"VTU_EMAIL", "VTU_PASSWORD"}
