@@ -56,11 +56,11 @@ RETRY = RetryPolicy()
 """How hard one request tries before the run stops: six attempts, about 15 s at most."""
 EXIT_CODES = (
     "Exit codes: 0 complete (lectures without video are reported, they cannot be watched); "
-    "1 not complete (the platform is down or stopped answering; run the same command again "
-    "to resume); 2 bad settings (including no password: set VTU_PASSWORD or run it in a "
-    "terminal); 3 login refused (wrong password, or the account locked by VTU); 4 course not "
-    "found (the message lists your enrolled courses); 130 interrupted (Ctrl-C; what the "
-    "platform credited so far stays credited)."
+    "1 not complete (the platform is down or stopped answering, or some lectures are locked "
+    "there; run the same command again later to resume); 2 bad settings (including no "
+    "password: set VTU_PASSWORD or run it in a terminal); 3 login refused (wrong password, "
+    "or the account locked by VTU); 4 course not found (the message lists your enrolled "
+    "courses); 130 interrupted (Ctrl-C; what the platform credited so far stays credited)."
 )
 
 
