@@ -1,6 +1,8 @@
 """Logging for every entry point: readable lines or JSON, and no secret in any of them.
 
-HTTP libraries log at DEBUG the raw headers (cookies, the login body) and at INFO the URLs,
+By default only warnings and errors are logged, and the activity log (`core.activity`: a
+line per login checked and per run started or ended); `-v` logs everything at INFO. HTTP
+libraries log at DEBUG the raw headers (cookies, the login body) and at INFO the URLs,
 which for the Telegram Bot API contain the bot token; they are held at WARNING whatever the
 verbosity. A filter also masks anything shaped like a token that slips through elsewhere,
 in text and JSON output alike.
@@ -22,6 +24,8 @@ from datetime import UTC, datetime
 from config.settings import LOG_FORMATS, ConfigError
 
 QUIET_LIBRARIES = ("httpx", "httpcore", "hpack", "telegram.request", "discord.http")
+ACTIVITY_LOGGER = "core.activity"
+"""Logins checked and runs started or ended (`core.activity`): INFO at every verbosity."""
 
 _SECRET_SHAPES = re.compile(
     r"eyJ[\w-]+\.[\w-]+\.[\w-]+"  # JWTs (platform session cookies)
@@ -119,3 +123,4 @@ def configure_logging(verbose: bool = False, log_format: str = "text") -> None:
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger(ACTIVITY_LOGGER).setLevel(logging.INFO)

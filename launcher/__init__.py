@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
+from redis.exceptions import RedisError
+
 from config import ConfigError
 from config.env_file import EnvFileError, load_env_file
 from config.logging import configure_logging
@@ -30,6 +32,7 @@ from launcher import (
     up,
     worker,
 )
+from launcher.common import redis_problem, service_settings
 from launcher.parent import follow_parent
 
 COMMANDS = (
@@ -87,6 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"autopilot: configuration error: {exc}", file=sys.stderr)
         return 2
+    except RedisError as exc:  # Redis went away (or refused) after the command started
+        print(f"autopilot: {redis_problem(_redis_url(), exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("\nautopilot: interrupted; progress so far is kept.", file=sys.stderr)
         return 130
+
+
+def _redis_url() -> str:
+    try:
+        return service_settings().redis_url or ""
+    except ConfigError:
+        return ""

@@ -11,11 +11,13 @@ import hashlib
 import os
 import sys
 import time
+import warnings
 from typing import TYPE_CHECKING, TextIO
+from urllib.parse import urlparse
 
 from redis.asyncio import Redis
 
-from config import Settings
+from config import ConfigError, Settings
 from core.engine import (
     CourseRun,
     MemoryCheckpoint,
@@ -33,9 +35,12 @@ from core.vtu import (
     CourseNotFound,
     Credentials,
     LoginFailed,
+    RetryPolicy,
     VTUClient,
     VTUError,
 )
+from launcher import complete_words as words
+from launcher.common import require_redis
 
 if TYPE_CHECKING:
     from core.engine import Checkpoint
@@ -47,6 +52,16 @@ EXIT_COURSE_NOT_FOUND = 4
 REDRAW_S = 1.0
 """The bar is redrawn this often as well as at each finished lecture: the percent and the ETA
 move between them."""
+RETRY = RetryPolicy()
+"""How hard one request tries before the run stops: six attempts, about 15 s at most."""
+EXIT_CODES = (
+    "Exit codes: 0 complete (lectures without video are reported, they cannot be watched); "
+    "1 not complete (the platform is down or stopped answering, or some lectures are locked "
+    "there; run the same command again later to resume); 2 bad settings (including no "
+    "password: set VTU_PASSWORD or run it in a terminal); 3 login refused (wrong password, "
+    "or the account locked by VTU); 4 course not found (the message lists your enrolled "
+    "courses); 130 interrupted (Ctrl-C; what the platform credited so far stays credited)."
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,11 +70,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="complete a course's lectures now, in this terminal",
         description=(
             "Watches every incomplete lecture of a course on the VTU platform (VTU_BASE_URL) "
-            "with a progress bar. The password comes from VTU_PASSWORD or a hidden prompt. "
-            "Exit codes: 0 complete (lectures without video are reported, they cannot be "
-            "watched), 1 not complete (platform trouble; run again to resume), 2 bad settings, "
-            "3 login refused (wrong password, or the account locked by VTU), 4 course not found."
+            "with a progress bar. The email comes from --email, VTU_EMAIL or a prompt; the "
+            "password from VTU_PASSWORD or a hidden prompt. With REDIS_URL set, a checkpoint "
+            "in Redis lets a killed run resume without sending credit twice."
         ),
+        epilog=EXIT_CODES,
     )
     parser.add_argument(
         "--course",
@@ -73,9 +88,33 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    email = args.email or os.environ.get("VTU_EMAIL") or input("VTU email: ").strip()
-    password = os.environ.get("VTU_PASSWORD") or getpass.getpass("VTU password (hidden): ")
-    return asyncio.run(complete(settings, Credentials(email, password), args.course))
+    email = args.email or os.environ.get("VTU_EMAIL") or ask("VTU email: ", "email", hidden=False)
+    password = os.environ.get("VTU_PASSWORD") or ask(
+        "VTU password (hidden): ", "password", hidden=True
+    )
+    if settings.redis_url:
+        # A clear answer now, not a traceback mid-course.
+        require_redis(settings, ride_out_restarts=False).close()
+    return asyncio.run(complete(settings, Credentials(email.strip(), password), args.course))
+
+
+def ask(prompt: str, what: str, *, hidden: bool) -> str:
+    """Ask the person at the terminal; `ConfigError` (exit 2) when nobody can answer."""
+    variable = f"VTU_{what.upper()}"
+    try:
+        with warnings.catch_warnings():
+            # Without a terminal getpass reads stdin and says so itself: no Python warning.
+            warnings.simplefilter("ignore", getpass.GetPassWarning)
+            answer = getpass.getpass(prompt) if hidden else input(prompt)
+    except EOFError:
+        raise ConfigError(
+            f"no VTU {what}: the input is closed, so nobody can type it. Set {variable}"
+            + (" (or pass --email)" if what == "email" else "")
+            + ", or run `autopilot complete` in a terminal to be asked"
+        ) from None
+    if not answer.strip():
+        raise ConfigError(f"no VTU {what} given: type it at the prompt, or set {variable}")
+    return answer
 
 
 async def complete(
@@ -83,19 +122,28 @@ async def complete(
 ) -> int:
     """Complete `course` (or every unfinished one) and return the exit code."""
     out = out or sys.stderr
+    host = urlparse(settings.vtu_base_url).netloc or settings.vtu_base_url
     limiter = LocalRateLimiter(settings.vtu_rate_limit)
     redis = _redis(settings)
-    async with VTUClient(settings.vtu_base_url, credentials, limiter=limiter) as client:
+    client = VTUClient(
+        settings.vtu_base_url,
+        credentials,
+        limiter=limiter,
+        retry=RETRY,
+        on_retry=lambda notice: say(out, words.retrying(notice, host)),
+    )
+    logged_in = False
+    async with client:
         try:
+            say(out, words.logging_in(host, credentials.email))
             account = await client.login()
-            print(f"Logged in to VTU as {account.name}.", file=out)
-            slugs = [course] if course else await _unfinished(client)
-            if not slugs:
-                print("Every enrolled course is already complete.", file=out)
-                return EXIT_COMPLETE
+            logged_in = True
+            say(out, f"Logged in to VTU as {account.name}.")
+            slugs = [course] if course else await _unfinished(client, out)
             for slug in slugs:
                 checkpoint = _checkpoint(redis, credentials.email, slug)
                 bar = TerminalBar(out)
+                say(out, f"Reading course {slug}…")
                 course_run = CourseRun(
                     client,
                     slug,
@@ -110,18 +158,29 @@ async def complete(
                 if not outcome.finished:
                     return EXIT_INCOMPLETE
         except (LoginFailed, AccountLocked) as exc:
-            print(f"Login refused: {exc.user_message}", file=out)
+            say(out, f"Login refused: {exc.user_message}")
             return EXIT_LOGIN_FAILED
         except CourseNotFound as exc:
-            print(f"{exc.user_message} ({course})", file=out)
+            say(out, f"{exc.user_message} ({course})")
+            say(out, await _enrolled(client))
             return EXIT_COURSE_NOT_FOUND
         except VTUError as exc:
-            print(f"Stopped: {exc.user_message} Run the same command again to resume.", file=out)
+            say(out, words.stopped(exc, host, RETRY.attempts, started=logged_in))
             return EXIT_INCOMPLETE
         finally:
             if redis is not None:
                 await redis.aclose()
     return EXIT_COMPLETE
+
+
+def say(out: TextIO, text: str) -> None:
+    """A line of its own ("" says nothing); on a terminal it first clears the progress bar,
+    which the next redraw puts back."""
+    if not text:
+        return
+    if out.isatty():
+        out.write("\r\x1b[2K")
+    print(text, file=out, flush=True)
 
 
 async def _with_redraws(course_run: CourseRun, bar: TerminalBar) -> RunOutcome:
@@ -142,8 +201,21 @@ async def _with_redraws(course_run: CourseRun, bar: TerminalBar) -> RunOutcome:
             await ticker
 
 
-async def _unfinished(client: VTUClient) -> list[str]:
-    return [e.slug for e in await client.enrollments() if e.progress_percent < 100]
+async def _unfinished(client: VTUClient, out: TextIO) -> list[str]:
+    enrollments = await client.enrollments()
+    if not enrollments:
+        say(out, "This account is not enrolled in any course on VTU.")
+    elif all(e.progress_percent >= 100 for e in enrollments):
+        say(out, "Every enrolled course is already complete.")
+    return [e.slug for e in enrollments if e.progress_percent < 100]
+
+
+async def _enrolled(client: VTUClient) -> str:
+    """The student's enrolled courses, to pick the right slug from."""
+    try:
+        return words.enrolled(await client.enrollments())
+    except VTUError as exc:
+        return f"(Your enrolled courses could not be listed: {exc.user_message})"
 
 
 def _redis(settings: Settings) -> Redis | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import socket
 import sys
 
 from werkzeug.serving import make_server
@@ -67,6 +68,19 @@ def _is_loopback(bind: str) -> bool:
         return False
 
 
+def _listening_socket(bind: str, port: int) -> socket.socket:
+    """The dashboard's socket, bound here so that a port already taken is a `ConfigError`
+    (werkzeug would print its own words and exit 1, which means something else here)."""
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    try:
+        return socket.create_server((bind, port), family=family, backlog=128)
+    except OSError as exc:
+        raise ConfigError(
+            f"the dashboard cannot listen on {bind}:{port} ({exc.strerror or exc}): choose "
+            "another --port, or stop what holds it"
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     check_bind(args.bind, args.behind_tls_proxy)
     settings = service_settings()
@@ -82,10 +96,12 @@ def run(args: argparse.Namespace) -> int:
     )
     # One line per request (the pages poll every few seconds) only with -v.
     logging.getLogger("werkzeug").setLevel(logging.getLogger().level)
-    server = make_server(args.bind, args.port, app, threaded=True)
+    with _listening_socket(args.bind, args.port) as listening:
+        port = listening.getsockname()[1]
+        server = make_server(args.bind, port, app, threaded=True, fd=listening.fileno())
     mode = "actions allowed" if args.allow_actions else "read-only"
     print(
-        f"Dashboard on http://{args.bind}:{server.server_port}/ (user {USERNAME}, {mode})",
+        f"Dashboard on http://{args.bind}:{port}/ (user {USERNAME}, {mode})",
         file=sys.stderr,
     )
     try:

@@ -41,7 +41,7 @@ def _chosen(registry: FailedJobRegistry, wanted: list[str]) -> list[str]:
 
 
 def _list(_args: argparse.Namespace) -> int:
-    redis = require_redis(service_settings())
+    redis = require_redis(service_settings(), ride_out_restarts=False)
     store = RunStore(redis)
     count = 0
     for registry in dead_letters.registries(redis):
@@ -49,7 +49,8 @@ def _list(_args: argparse.Namespace) -> int:
             if job is None:
                 continue
             count += 1
-            is_slice = job.func_name == jobs.ADVANCE_RUN and bool(job.args)
+            readable = jobs.refusal(job) is None  # a job refused as not JSON has no args
+            is_slice = readable and job.func_name == jobs.ADVANCE_RUN and bool(job.args)
             run = store.get(str(job.args[0])) if is_slice else None
             ended = job.ended_at
             when = ended.strftime("%Y-%m-%d %H:%M") if isinstance(ended, datetime) else "?"
@@ -61,7 +62,14 @@ def _list(_args: argparse.Namespace) -> int:
 
 
 def _retry(args: argparse.Namespace) -> int:
-    redis = require_redis(service_settings())
+    """Exit 1 when a job was named that is not in the dead-letter queue, or was refused."""
+    redis = require_redis(service_settings(), ride_out_restarts=False)
+    held = {
+        job_id for registry in dead_letters.registries(redis) for job_id in registry.get_job_ids()
+    }
+    refusals = [
+        f"{job_id} is not in the dead-letter queue" for job_id in args.job_ids if job_id not in held
+    ]
     retried = 0
     for registry in dead_letters.registries(redis):
         for job_id in _chosen(registry, args.job_ids):
@@ -69,13 +77,15 @@ def _retry(args: argparse.Namespace) -> int:
             if refused is None:
                 retried += 1
             else:
-                print(refused)
+                refusals.append(refused)
+    for refused in refusals:
+        print(refused)
     print(f"Requeued {retried} job(s).")
-    return 0
+    return 1 if refusals else 0
 
 
 def _purge(args: argparse.Namespace) -> int:
-    redis = require_redis(service_settings())
+    redis = require_redis(service_settings(), ride_out_restarts=False)
     purged = 0
     for registry in dead_letters.registries(redis):
         for job_id in _chosen(registry, args.job_ids):

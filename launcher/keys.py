@@ -46,7 +46,7 @@ def _list(_args: argparse.Namespace) -> int:
 def _rotate(_args: argparse.Namespace) -> int:
     settings = service_settings()
     box = require_secret_box(settings)
-    vault = Vault(require_redis(settings), box)
+    vault = Vault(require_redis(settings, ride_out_restarts=False), box)
     try:
         count = vault.rotate()
     except RotationBlocked as blocked:

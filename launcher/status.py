@@ -24,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    snapshot = take_snapshot(require_redis(service_settings()))
+    snapshot = take_snapshot(require_redis(service_settings(), ride_out_restarts=False))
     print(json.dumps(snapshot.to_json(), indent=2) if args.json else render(snapshot))
     return 0
 

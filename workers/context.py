@@ -7,6 +7,7 @@ loop, one HTTP connection pool and one async Redis client serve them all.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -59,7 +60,10 @@ class WorkerContext:
         return self.runs.store
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return self._runner.run(coroutine)
+        """Run `coroutine` on the worker's loop in the caller's context: the runner would
+        otherwise reuse the context of its first call, so every later job's log lines
+        carried the first job's `job_id` and no `run_id`."""
+        return self._runner.run(coroutine, context=contextvars.copy_context())
 
     @property
     def async_redis(self) -> AsyncRedis:

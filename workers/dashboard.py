@@ -9,25 +9,35 @@ Here, around its Flask blueprint:
 - without `allow_actions` they are refused and their buttons hidden; failed jobs are retried
   with `autopilot dlq retry`;
 - with `allow_actions`, requeue goes through `core.runs.dead_letters.retry`, the code of
-  `autopilot dlq retry`, which reopens the failed run so the requeued slice is not stale.
+  `autopilot dlq retry`, which reopens the failed run so the requeued slice is not stale;
+- the workers' JSON (behind the Workers page) reads each busy worker's current job as JSON:
+  rq-dashboard's own view reads it with RQ's default serializer (pickle) whatever its
+  configured one, so it failed with `DeserializationError` whenever a worker was busy;
+- Redis not answering gets a 503 and one log line, not a traceback per poll.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from redis import Redis
+from redis.exceptions import RedisError
+from rq import Worker
 from rq.serializers import JSONSerializer
 from rq_dashboard import web as rq_dashboard
 
 from core.runs import dead_letters
+from core.runs.queues import JSONJob
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
+
+log = logging.getLogger(__name__)
 
 USERNAME = "admin"
 STATE_CHANGING = frozenset(
@@ -66,6 +76,8 @@ def make_app(redis_url: str, password: str, *, allow_actions: bool = False) -> F
     app.before_request(_refuse_forged_changes)
     app.register_blueprint(rq_dashboard.blueprint)
     rq_dashboard.setup_rq_connection(app)
+    app.view_functions["rq_dashboard.list_workers"] = _list_workers
+    app.register_error_handler(RedisError, _redis_unavailable)
     if allow_actions:
         redis = Redis.from_url(redis_url)
         app.view_functions["rq_dashboard.requeue_job_view"] = _retry_one(redis)
@@ -139,6 +151,35 @@ def _retry_queue(redis: Redis) -> Callable[[str], ResponseReturnValue]:
         return jsonify(status="OK", count=len(refused) - len(problems), refused=problems)
 
     return requeue_all
+
+
+def _list_workers(instance_number: int) -> ResponseReturnValue:
+    """rq-dashboard's `workers.json`, with each worker's current job read as a `JSONJob`."""
+    redis = current_app.redis_conn  # type: ignore[attr-defined]  # set by rq-dashboard
+    workers = [
+        {
+            "name": worker.name,
+            "pid": worker.pid,
+            "queues": [q.name for q in worker.queues],
+            "state": str(worker.get_state()),
+            "current_job": rq_dashboard.serialize_current_job(worker.get_current_job()),
+            "last_heartbeat": worker.last_heartbeat,
+            "birth_date": worker.birth_date,
+            "successful_job_count": worker.successful_job_count,
+            "failed_job_count": worker.failed_job_count,
+            "total_working_time": worker.total_working_time,
+            "version": getattr(worker, "version", ""),
+            "python_version": getattr(worker, "python_version", ""),
+        }
+        for worker in Worker.all(connection=redis, job_class=JSONJob, serializer=JSONSerializer)
+    ]
+    workers.sort(key=lambda w: (w["state"], w["queues"], w["name"]))
+    return jsonify(workers=workers), 200, {"Cache-Control": "no-store"}
+
+
+def _redis_unavailable(exc: RedisError) -> ResponseReturnValue:
+    log.warning("dashboard: Redis did not answer %s: %s", request.path, exc)
+    return _refused(503, f"Redis is not answering ({type(exc).__name__}); try again shortly.")
 
 
 def _refused(status: int, message: str) -> ResponseReturnValue:

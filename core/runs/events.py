@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from core import keys
 from core.jobs import REFRESH_PROGRESS
 from core.runs import queues
+from core.runs.labels import job_description
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -51,6 +52,6 @@ def request_refresh(redis: Redis, record: RunRecord) -> bool:
         record.id,
         result_ttl=0,
         failure_ttl=3600,
-        description=f"redraw {record.id}",
+        description=job_description("redraw progress", record.id, record.student, record.course),
     )
     return True

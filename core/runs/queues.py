@@ -23,6 +23,7 @@ from rq.utils import now
 from core import jobs
 from core.jobs import ADVANCE_RUN
 from core.metrics.events import performing
+from core.runs.labels import job_description
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -144,12 +145,15 @@ def enqueue_slice(
     *,
     job_id: str | None = None,
     pipeline: Pipeline | None = None,
+    student: str = "",
+    course: str = "",
 ) -> str:
-    """Queue the next slice of a run (after `delay_s`); returns its job id."""
+    """Queue the next slice of a run (after `delay_s`); returns its job id. `student` and
+    `course` only name the job in the dashboard."""
     job_id = job_id or new_slice_id(run_id)
     options: dict[str, Any] = {
         "job_id": job_id,
-        "description": f"run {run_id} slice",
+        "description": job_description("slice", run_id, student, course),
         "retry": retry_policy(),
         "result_ttl": 0,
         "failure_ttl": FAILURE_TTL_S,

@@ -21,6 +21,7 @@ from rq.exceptions import NoSuchJobError
 from rq_scheduler import Scheduler
 
 from core import jobs, keys
+from core.runs.labels import job_description
 from core.runs.queues import FAST_QUEUE, JSONJob, JSONQueue, queue
 from core.runs.record import ACTIVE_STATES, PENDING_STATES, RunRecord, RunState
 from core.runs.store import EXPIRY_GRACE_S
@@ -114,9 +115,18 @@ def _naive_utc(unix_s: float) -> datetime:
     return datetime.fromtimestamp(unix_s, UTC).replace(tzinfo=None)
 
 
-def write_start_job(redis: Redis, run_id: str, generation: int, at: float, attempt: int = 0) -> str:
+def write_start_job(
+    redis: Redis,
+    run_id: str,
+    generation: int,
+    at: float,
+    attempt: int = 0,
+    *,
+    student: str = "",
+    course: str = "",
+) -> str:
     """Schedule the one-shot job that starts the run at `at` (unix seconds); returns its id.
-    Its arguments are ids only."""
+    Its arguments are ids only; `student` and `course` only name it in the dashboard."""
     job_id = start_job_id(run_id, generation, attempt)
     _scheduler(redis).enqueue_at(
         _naive_utc(at),
@@ -125,7 +135,7 @@ def write_start_job(redis: Redis, run_id: str, generation: int, at: float, attem
         generation,
         attempt,
         job_id=job_id,
-        job_description=f"start run {run_id}",
+        job_description=job_description("scheduled start", run_id, student, course),
         job_result_ttl=0,
         queue_name=FAST_QUEUE,
     )
@@ -194,7 +204,14 @@ class ScheduledRuns:
             raise ScheduleRefused(outcome)
         if outcome != "created":
             return False, int(generation)
-        write_start_job(self.redis, record.id, int(generation), record.start_at)
+        write_start_job(
+            self.redis,
+            record.id,
+            int(generation),
+            record.start_at,
+            student=record.student,
+            course=record.course,
+        )
         return True, int(generation)
 
     def activate(

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core import keys
+from core import activity, keys
 from core.engine.checkpoint import CHECKPOINT_PREFIX
 from core.runs import queues
 from core.runs.events import publish
@@ -106,7 +106,13 @@ class Runs:
         if created:
             with self.redis.pipeline(transaction=False) as pipe:
                 queues.enqueue_slice(
-                    self.redis, run_id, record.generation, job_id=record.job_id, pipeline=pipe
+                    self.redis,
+                    run_id,
+                    record.generation,
+                    job_id=record.job_id,
+                    pipeline=pipe,
+                    student=student,
+                    course=course,
                 )
                 publish(pipe, record)
                 pipe.execute()
@@ -164,13 +170,16 @@ class Runs:
             if not self.scheduled.end(run_id, RunState.CANCELLED, "cancelled by you"):
                 return self.cancel(student, run_id)  # it started meanwhile
             remove_start_job(self.redis, record.job_id)
+            by_this_call = True
         elif not record.state.active:
             raise RunError(f"That run is already {record.state.value}.")
         else:
-            self.store.finish(run_id, RunState.CANCELLED, "cancelled by you")
+            by_this_call = self.store.finish(run_id, RunState.CANCELLED, "cancelled by you")
             queues.cancel_job(self.redis, record.job_id)
         cancelled = self.get(student, run_id)
         publish(self.redis, cancelled)
+        if by_this_call:
+            activity.run_cancelled(cancelled)
         return cancelled
 
     def forget(self, student: str) -> int:

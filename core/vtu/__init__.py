@@ -1,6 +1,6 @@
 """The VTU online course platform: its client, answers and errors."""
 
-from core.vtu.client import Credentials, RetryPolicy, VTUClient
+from core.vtu.client import Credentials, RetryNotice, RetryPolicy, VTUClient
 from core.vtu.errors import (
     AccountLocked,
     CourseNotFound,
@@ -27,6 +27,7 @@ __all__ = [
     "LoginFailed",
     "PlatformUnavailable",
     "ProgressAck",
+    "RetryNotice",
     "RetryPolicy",
     "SessionRejected",
     "SessionStore",

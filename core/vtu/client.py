@@ -80,6 +80,22 @@ class RetryPolicy:
         return max(jitter, retry_after or 0.0)
 
 
+@dataclass(frozen=True)
+class RetryNotice:
+    """A request the platform did not answer usefully, about to be tried again: for a person
+    watching (`autopilot complete`), so a wait of several seconds is never silent."""
+
+    failure: PlatformUnavailable
+    """What went wrong: `status` is the HTTP status, or None when the platform was not
+    reached at all (the cause is then a transport error)."""
+    attempt: int
+    """The attempt about to be made (2 for the first retry)."""
+    attempts: int
+    """How many attempts the request gets in all."""
+    wait_s: float
+    """Seconds until that attempt."""
+
+
 class VTUClient:
     """One student's conversation with the platform."""
 
@@ -93,6 +109,7 @@ class VTUClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         sessions: SessionStore | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
@@ -102,6 +119,7 @@ class VTUClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._sessions = sessions
+        self._on_retry = on_retry
         self._session: dict[str, str] = {}
         self._renewing = asyncio.Lock()
         self._answered: set[str] = set()
@@ -276,7 +294,10 @@ class VTUClient:
                 )
             log.info("VTU %s %s: %s; retry %d", method, path, failure.status or failure, retry + 1)
             if retry + 1 < self._retry.attempts:
-                await self._sleep(self._retry.backoff(retry, failure.retry_after))
+                wait_s = self._retry.backoff(retry, failure.retry_after)
+                if self._on_retry is not None:
+                    self._on_retry(RetryNotice(failure, retry + 2, self._retry.attempts, wait_s))
+                await self._sleep(wait_s)
         raise failure
 
     def _auth_headers(self) -> dict[str, str]:

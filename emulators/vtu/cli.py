@@ -60,7 +60,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--host", type=_loopback, default="127.0.0.1", help="127.0.0.1 or localhost")
     add("--seed", type=int, metavar="N", default=d.seed, help="catalog and fault-injection seed")
     add("--students", type=int, metavar="N", default=3, help="seeded students student1..N@vtu.test")
-    add("--courses-per-student", type=int, metavar="N", default=3)
+    add(
+        "--courses-per-student",
+        type=int,
+        metavar="N",
+        default=3,
+        help="courses each seeded student is enrolled in (default 3)",
+    )
     add(
         "--lectures",
         type=_range,
@@ -75,13 +81,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--time-scale", type=float, metavar="X", default=d.time_scale, help="emulated s per real s")
     add("--session-lifetime", type=float, metavar="S", default=d.session_lifetime_s, help="seconds")
-    add("--session-max-requests", type=int, metavar="N", default=d.session_max_requests)
-    add("--expired-status", type=int, choices=EXPIRED_STATUSES, default=d.expired_status)
+    add(
+        "--session-max-requests",
+        type=int,
+        metavar="N",
+        default=d.session_max_requests,
+        help="a session expires after N requests (default: no limit)",
+    )
+    add(
+        "--expired-status",
+        type=int,
+        choices=EXPIRED_STATUSES,
+        default=d.expired_status,
+        help="status of a request with an expired session (default %(default)s)",
+    )
     add(
         "--wrong-password-status",
         type=int,
         choices=WRONG_PASSWORD_STATUSES,
         default=d.wrong_password_status,
+        help="status of a login with a wrong password (default %(default)s)",
     )
     add(
         "--chunk-cap",
@@ -90,7 +109,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=d.chunk_cap_s,
         help="max credited s per heartbeat",
     )
-    add("--chunk-over-cap", choices=CHUNK_OVER_CAP_MODES, default=d.chunk_over_cap)
+    add(
+        "--chunk-over-cap",
+        choices=CHUNK_OVER_CAP_MODES,
+        default=d.chunk_over_cap,
+        help="a heartbeat over --chunk-cap is clamped, or refused with 422 (default %(default)s)",
+    )
     add("--no-wallclock-cap", action="store_true", help="do not cap credit by elapsed time")
     add(
         "--wallclock-rate",
@@ -99,7 +123,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=d.wallclock_rate,
         help="credited s per elapsed (scaled) s under the time cap (default 1)",
     )
-    add("--percent-rounding", choices=PERCENT_ROUNDINGS, default=d.percent_rounding)
+    add(
+        "--percent-rounding",
+        choices=PERCENT_ROUNDINGS,
+        default=d.percent_rounding,
+        help="how the whole percent in answers is rounded (default %(default)s)",
+    )
     add(
         "--rate-limit",
         type=_rate_limit,
@@ -128,7 +157,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=d.latency_s,
         help="seconds added to every request",
     )
-    add("--enrollments-shape", choices=ENROLLMENTS_SHAPES, default=d.enrollments_shape)
+    add(
+        "--enrollments-shape",
+        choices=ENROLLMENTS_SHAPES,
+        default=d.enrollments_shape,
+        help="enrollments as a list, an object keyed by index, or a list nested under "
+        "`data` (default %(default)s)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:

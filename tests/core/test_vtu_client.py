@@ -11,6 +11,7 @@ from core.vtu import (
     Credentials,
     LoginFailed,
     PlatformUnavailable,
+    RetryNotice,
     RetryPolicy,
     UnexpectedResponse,
     VTUClient,
@@ -130,6 +131,25 @@ def test_platform_down_gives_up_after_bounded_retries(vtu):
         run(_login_and_list(make_client(vtu, retry=RetryPolicy(attempts=3, base_s=0))))
     assert caught.value.retryable
     assert caught.value.status in (500, 502, 503)
+
+
+def test_each_retry_is_announced_before_its_wait(vtu):
+    vtu.settings.error_rate = 1.0
+    notices: list[RetryNotice] = []
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        assert len(notices) == len(slept) + 1, "the notice comes before the wait"
+        slept.append(seconds)
+
+    client = make_client(
+        vtu, retry=RetryPolicy(attempts=3, base_s=0.1), sleep=sleep, on_retry=notices.append
+    )
+    with pytest.raises(PlatformUnavailable):
+        run(_login_and_list(client))
+    assert [(n.attempt, n.attempts) for n in notices] == [(2, 3), (3, 3)]
+    assert [n.wait_s for n in notices] == slept
+    assert all(n.failure.status in (500, 502, 503) for n in notices)
 
 
 def test_unreachable_platform_is_platform_unavailable():

@@ -1,9 +1,11 @@
 import pytest
 from cryptography.fernet import Fernet
+from rq import Queue
 from rq.registry import FailedJobRegistry
 
+from core import jobs
 from core.runs import RunState
-from core.runs.queues import RUNS_QUEUE, JSONJob
+from core.runs.queues import FAST_QUEUE, RUNS_QUEUE, JSONJob, fail_without_running
 from core.vault import SecretBox, Vault, fingerprint, new_key
 from core.vtu import Credentials
 from launcher import build_parser, main
@@ -122,6 +124,19 @@ def test_dlq_lists_retries_and_purges_with_reasons(
     drain(lambda: not ctx.runs.get(STUDENT, run.id).state.active)
     assert main(["dlq", "purge"]) == 0
     assert FailedJobRegistry(RUNS_QUEUE, connection=redis, job_class=JSONJob).count == 0
+
+
+def test_dlq_lists_a_job_refused_as_not_json_with_its_reason(
+    monkeypatch, redis_url, redis, capsys
+):
+    pickled = Queue(FAST_QUEUE, connection=redis).enqueue("os.getcwd")  # RQ's default: pickle
+    job = JSONJob.fetch(pickled.id, connection=redis)
+    fail_without_running(job, jobs.refusal(job) or "")  # as a worker refuses it
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    assert main(["dlq", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert pickled.id in out and "its data is not a JSON job" in out
+    assert "1 failed job" in out and "Traceback" not in out + err
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,24 @@
 """The admins' dashboard, served for real on 127.0.0.1: behind a password, read-only by
 default, no state change from another origin, requeue reopens the run, loopback only."""
 
+import asyncio
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from werkzeug.serving import make_server
 
+from config import child_environment
 from core import jobs
+from core.chat import ChatTarget, Platform
+from core.conversation.backend import ConversationBackend
+from core.conversation.service import Conversation
 from core.runs import RunState
 from core.runs.queues import FAST_QUEUE, RUNS_QUEUE, JSONJob, queue
 from core.vtu import Credentials
@@ -17,9 +27,11 @@ from launcher.dashboard import check_bind
 from tests.core.conftest import EMAIL, PASSWORD
 from workers.dashboard import make_app
 
+from .chat_port import RecordingPort
 from .conftest import SMALL, STUDENT
 
 DASHBOARD_PASSWORD = "dash-pass-123"
+BENCHMARK = "1-benchmark-166"
 AUTH = ("admin", DASHBOARD_PASSWORD)
 
 
@@ -136,3 +148,118 @@ def test_a_non_loopback_bind_needs_tls_in_front(bind, monkeypatch, settings, cap
     check_bind(bind, behind_tls_proxy=True)
     check_bind("127.0.0.1", behind_tls_proxy=False)
     check_bind("::1", behind_tls_proxy=False)
+
+
+def test_the_workers_page_answers_while_a_worker_is_busy_in_a_run_slice(
+    serve, ctx, logged_in, vtu, drain
+):
+    """A real worker (the drain's, in this thread) runs real slices while another thread
+    polls the Workers page's JSON as the browser does."""
+    client = serve()
+    vtu.settings.latency_s = 0.05  # every slice spends its time waiting on the platform
+    answers: list[httpx.Response] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            answers.append(client.get("/0/data/workers.json"))
+
+    run_id = ctx.runs.submit(STUDENT, SMALL).run.id
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active, timeout=60)
+    finally:
+        stop.set()
+        poller.join(timeout=10)
+    assert ctx.runs.get(STUDENT, run_id).state is RunState.COMPLETED
+    assert answers and {a.status_code for a in answers} == {200}
+    busy = [
+        worker["current_job"]
+        for answer in answers
+        for worker in answer.json()["workers"]
+        if isinstance(worker["current_job"], dict)
+    ]
+    assert busy, "no poll caught the worker in a job"
+    assert all(job["description"].startswith(f"course {SMALL} for {STUDENT}") for job in busy)
+    assert client.get("/0/view/workers").status_code == 200
+
+
+def test_redis_not_answering_is_a_503_not_a_traceback(caplog):
+    app = make_app("redis://127.0.0.1:1/0", DASHBOARD_PASSWORD)
+    with caplog.at_level("WARNING"):
+        answer = app.test_client().get("/0/data/workers.json", auth=AUTH)
+    assert answer.status_code == 503 and "Redis is not answering" in answer.json["message"]
+    assert "Traceback" not in caplog.text and "dashboard: Redis did not answer" in caplog.text
+
+
+def test_the_job_listings_say_whose_course_each_job_is_and_hold_no_secret(
+    serve, settings, ctx, redis
+):
+    """Every kind of job the project enqueues, as the conversation and the runs enqueue it."""
+    client = serve()
+    conversation = Conversation(ConversationBackend.build(settings, redis))
+    port = RecordingPort()
+    asyncio.run(conversation.login_submitted(STUDENT, port, EMAIL, PASSWORD))
+    ctx.vault.save_credentials(STUDENT, Credentials(EMAIL, PASSWORD))
+    asyncio.run(conversation.courses(STUDENT, port))
+    run = ctx.runs.submit(STUDENT, SMALL).run
+    ctx.runs.show_in(STUDENT, run.id, ChatTarget(Platform.TELEGRAM, "1001", "7"))
+    ctx.runs.cancel(STUDENT, run.id)  # publishes: a redraw is queued
+    run = ctx.runs.submit(STUDENT, SMALL).run  # a new generation's first slice
+
+    def listed(queue_name: str) -> list[str]:
+        answer = client.get(f"/0/data/jobs/{queue_name}/queued/20/asc/1.json")
+        assert answer.status_code == 200
+        page = client.get(f"/0/view/jobs/{queue_name}/queued/20/asc/1")
+        assert page.status_code == 200
+        for secret in (EMAIL, PASSWORD):
+            assert secret not in answer.text and secret not in page.text
+        return [job["description"] for job in answer.json()["jobs"]]
+
+    assert sorted(listed(FAST_QUEUE)) == [
+        f"check login of {STUDENT}",
+        f"course {SMALL} for {STUDENT}: redraw progress (run {run.id})",
+        f"list courses of {STUDENT}",
+    ]
+    assert listed(RUNS_QUEUE) == [f"course {SMALL} for {STUDENT}: slice (run {run.id})"]
+    later = ctx.runs.schedule(STUDENT, BENCHMARK, int(time.time()) + 3600, "Asia/Kolkata").run
+    start_job = JSONJob.fetch(later.job_id, connection=redis)  # in rq-scheduler, not a queue
+    assert start_job.description == (
+        f"course {BENCHMARK} for {STUDENT}: scheduled start (run {later.id})"
+    )
+
+
+def test_a_port_already_taken_is_one_line_naming_it(monkeypatch, settings, capsys):
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("AUTOPILOT_DASHBOARD_PASSWORD", DASHBOARD_PASSWORD)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["dashboard", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"the dashboard cannot listen on 127.0.0.1:{port}" in err and "--port" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_the_dashboard_command_serves_its_pages(settings):
+    """`autopilot dashboard` as its own process, on the port it was given."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **child_environment(settings, os.environ),
+        "AUTOPILOT_DASHBOARD_PASSWORD": DASHBOARD_PASSWORD,
+    }
+    command = [sys.executable, "-m", "launcher", "dashboard", "--port", str(port)]
+    child = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stderr is not None
+        line = child.stderr.readline()  # printed once it listens
+        assert line.startswith(f"Dashboard on http://127.0.0.1:{port}/ (user admin, read-only)")
+        answer = httpx.get(f"http://127.0.0.1:{port}/0/data/workers.json", auth=AUTH)
+        assert answer.status_code == 200 and answer.json() == {"workers": []}
+    finally:
+        child.terminate()
+        child.communicate(timeout=15)

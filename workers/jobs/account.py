@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from core import activity
 from core.chat import ChatTarget
 from core.conversation import CoursePicker, PickedCourse, texts
 from core.conversation.backend import ACCOUNT_JOB_FAILURE_TTL_S
@@ -85,10 +86,13 @@ def _check_login(
         if exc.retryable:
             if _try_again_later(ctx, CHECK_LOGIN, student, target, attempt):
                 return _answer(ctx, target, _retrying(texts.LOGIN_CHECKING, attempt))
+            activity.login_checked(student, f"platform down after {attempt} attempts; given up")
             ctx.vault.forget(pending)
             return _answer(ctx, target, _gave_up(texts.LOGIN_PLATFORM_DOWN))
+        activity.login_checked(student, f"refused ({type(exc).__name__}, {exc.status})")
         ctx.vault.forget(pending)
         return _answer(ctx, target, texts.LOGIN_FAILED.format(reason=exc.user_message))
+    activity.login_checked(student, "ok")
     ctx.vault.save_credentials(student, credentials)
     ctx.vault.save_session(student, client.session)
     ctx.vault.forget(pending)

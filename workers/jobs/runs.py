@@ -16,7 +16,7 @@ import uuid
 
 from rq.job import get_current_job
 
-from core import keys
+from core import activity, keys
 from core.engine import CourseRun, CreditModel, Progress, RedisCheckpoint, steady_finish
 from core.limits import SharedRateLimiter
 from core.runs import queues
@@ -84,7 +84,15 @@ def _queue_next_slice(
         return "superseded"  # the watchdog gave up on this slice and started another
     next_job = queues.new_slice_id(record.id)
     ctx.store.update(record.id, job_id=next_job)
-    queues.enqueue_slice(ctx.redis, record.id, record.generation, delay_s, job_id=next_job)
+    queues.enqueue_slice(
+        ctx.redis,
+        record.id,
+        record.generation,
+        delay_s,
+        job_id=next_job,
+        student=record.student,
+        course=record.course,
+    )
     return f"next slice in {delay_s:.1f} s"
 
 
@@ -95,6 +103,7 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord) -> float | str:
     if credentials is None:
         ctx.store.finish(record.id, RunState.FAILED, "No login stored: log in again, then rerun.")
         publish(ctx.redis, _reload(ctx, record))
+        activity.run_failed(record, "no login stored")
         return "no credentials"
     limiter = SharedRateLimiter(
         ctx.async_redis,
@@ -112,6 +121,8 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord) -> float | str:
         sessions=VaultSessionStore(ctx.vault, record.student),
     )
     ctx.store.transition(record.id, record.generation, RunState.RUNNING)
+    if record.state is RunState.QUEUED:
+        activity.run_started(record)
     first_slice = record.total == 0
 
     shared_model = _shared_model(ctx)
@@ -141,7 +152,9 @@ async def _slice(ctx: context.WorkerContext, record: RunRecord) -> float | str:
     )
     if outcome.finished:
         if ctx.store.finish(record.id, RunState.COMPLETED, generation=record.generation):
-            publish(ctx.redis, _reload(ctx, record))
+            finished = _reload(ctx, record)
+            publish(ctx.redis, finished)
+            activity.run_completed(finished)
         return "completed"
     return outcome.wake_in_s or 0.0
 
@@ -228,6 +241,11 @@ def _reload(ctx: context.WorkerContext, record: RunRecord) -> RunRecord:
     return ctx.store.get(record.id) or record
 
 
+def _reason(exc: VTUError) -> str:
+    """Why a run failed, for the log: the error's kind and status, then the student's words."""
+    return f"{type(exc).__name__} ({exc.status or 'no status'}): {exc.user_message}"
+
+
 class InternalError(VTUError):
     """Anything unexpected in a slice: retried like an outage, reported in plain words."""
 
@@ -243,6 +261,7 @@ def _failed(ctx: context.WorkerContext, record: RunRecord, exc: VTUError, job: o
     else:
         if job is not None:
             job.retries_left = 0  # type: ignore[attr-defined]  # straight to the dead-letter queue
-        ctx.store.finish(record.id, RunState.FAILED, exc.user_message, record.generation)
+        if ctx.store.finish(record.id, RunState.FAILED, exc.user_message, record.generation):
+            activity.run_failed(_reload(ctx, record), _reason(exc))
     log.warning("run %s: %s (%s)", record.id, type(exc).__name__, exc.status or "no status")
     publish(ctx.redis, _reload(ctx, record))

@@ -46,13 +46,26 @@ def start_scheduled_run(run_id: str, generation: int, attempt: int = 0) -> str:
     if outcome == "stale":
         return "stale"
     if outcome == "started":
-        queues.enqueue_slice(ctx.redis, run_id, generation, job_id=slice_id)
+        queues.enqueue_slice(
+            ctx.redis,
+            run_id,
+            generation,
+            job_id=slice_id,
+            student=record.student,
+            course=record.course,
+        )
         publish(ctx.redis, ctx.store.get(run_id) or record)
         log.info("run %s started at its scheduled time", run_id)
         return "started"
     if outcome != "no-login" and time.time() + RETRY_S < record.start_at + RETRY_FOR_S:
         next_job = write_start_job(
-            ctx.redis, run_id, generation, time.time() + RETRY_S, attempt + 1
+            ctx.redis,
+            run_id,
+            generation,
+            time.time() + RETRY_S,
+            attempt + 1,
+            student=record.student,
+            course=record.course,
         )
         ctx.store.update(run_id, job_id=next_job)
         log.info("run %s: %s at its start time; trying again in %d s", run_id, outcome, RETRY_S)

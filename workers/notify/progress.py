@@ -26,6 +26,7 @@ from core.jobs import REFRESH_PROGRESS
 from core.limits.messages import MessageKind, OverMessageBudget
 from core.runs import queues
 from core.runs.events import REFRESH_PENDING_S, refresh_pending_key
+from core.runs.labels import job_description
 from core.runs.record import RunState
 from workers.notify.errors import ChatClosed, MessageGone, SendRefused, Throttled
 from workers.notify.senders import chat_sender
@@ -137,6 +138,8 @@ def _notice(record: RunRecord) -> tuple[str, str] | None:
 
 
 def _later(ctx: WorkerContext, run_id: str, delay_s: float, attempt: int = 0) -> None:
+    record = ctx.store.get(run_id)
+    student, course = (record.student, record.course) if record else ("", "")
     queues.queue(ctx.redis, queues.FAST_QUEUE).enqueue_in(
         timedelta(seconds=delay_s),
         REFRESH_PROGRESS,
@@ -144,5 +147,5 @@ def _later(ctx: WorkerContext, run_id: str, delay_s: float, attempt: int = 0) ->
         attempt,
         result_ttl=0,
         failure_ttl=3600,
-        description=f"redraw {run_id}",
+        description=job_description("redraw progress", run_id, student, course),
     )
