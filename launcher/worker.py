@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
+from rq.job import Job
+from rq.job_lifecycle import call_exception_handlers
 from rq.serializers import JSONSerializer
 
 from config import ConfigError
 from core.runs.queues import QUEUES, JSONJob, queue
+from core.vtu import VTUError
 from launcher.common import require_redis, require_secret_box, service_settings
 from workers import context
 from workers.metrics import serve_metrics_when_free
@@ -44,10 +48,24 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(handler=run)
 
 
-def make_worker(redis: Redis, name: str | None = None) -> SimpleWorker:
+class ServiceWorker(SimpleWorker):
+    """RQ's worker, except that a job failing for a reason the project expects (a `VTUError`:
+    wrong password, platform down, …), which the job has already logged and told the student,
+    gets one line instead of RQ's traceback at ERROR. Anything else keeps its traceback."""
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        error = exc_info[1] if len(exc_info) > 1 else None
+        if not isinstance(error, VTUError):
+            super().handle_exception(job, *exc_info)
+            return
+        log.warning("job %s failed: %s (%s)", job.id, type(error).__name__, job.origin)
+        call_exception_handlers(self._exc_handlers, job, *exc_info)
+
+
+def make_worker(redis: Redis, name: str | None = None) -> ServiceWorker:
     """The worker on the project's queues. Its job class (`JSONJob`) runs only the registered
     job functions of `core.jobs`: any other job fails into the DLQ without being imported."""
-    return SimpleWorker(
+    return ServiceWorker(
         [queue(redis, queue_name) for queue_name in QUEUES],
         connection=redis,
         name=name,

@@ -24,6 +24,7 @@ from telegram.ext import (
 from bot.telegram import buttons, commands, login
 from bot.telegram.failures import on_error
 from bot.telegram.login import LoginState
+from bot.telegram.ordering import InOrderPerChat
 from bot.telegram.services import BotContext, BotServices
 from core.conversation import texts
 
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
 
 CONCURRENT_UPDATES = 256
-"""Updates handled at once: one student waiting on the message budget never holds up another.
+"""Updates handled at once (one chat's in order): one student waiting on the message budget
+never holds up another.
 The bot's Redis pools are sized from it, and a burst beyond them waits for a connection."""
 
 
@@ -53,7 +55,7 @@ def build_application(settings: Settings, redis: Redis | None = None) -> Applica
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(InOrderPerChat(CONCURRENT_UPDATES))
         .post_init(_announce_commands)
         .post_shutdown(_close)
         .build()

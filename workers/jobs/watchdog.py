@@ -46,7 +46,14 @@ def _revive_if_stalled(ctx: context.WorkerContext, run_id: str) -> bool:
         if pipeline.exists(keys.lease(run_id)) or _waiting(ctx, record.job_id):
             return False
         pipeline.multi()
-        job_id = queues.enqueue_slice(ctx.redis, run_id, record.generation, pipeline=pipeline)
+        job_id = queues.enqueue_slice(
+            ctx.redis,
+            run_id,
+            record.generation,
+            pipeline=pipeline,
+            student=record.student,
+            course=record.course,
+        )
         ctx.store.update(run_id, pipeline=pipeline, job_id=job_id)
         try:
             pipeline.execute()
