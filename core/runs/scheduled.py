@@ -17,27 +17,24 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from rq.exceptions import NoSuchJobError
 from rq_scheduler import Scheduler
 
 from core import jobs, keys
 from core.runs.labels import job_description
-from core.runs.queues import FAST_QUEUE, JSONJob, JSONQueue, queue
-from core.runs.record import ACTIVE_STATES, PENDING_STATES, RunRecord, RunState
-from core.runs.store import EXPIRY_GRACE_S
+from core.runs.queues import FAST_QUEUE, JSONJob, JSONQueue, cancel_job, queue
+from core.runs.record import RunRecord, RunState
+from core.runs.store import EXPIRY_GRACE_S, PENDING_CSV
 
 if TYPE_CHECKING:
     from redis import Redis
 
 START_JOB_PREFIX = "start-"
 
-_ACTIVE = ",".join(sorted(s.value for s in ACTIVE_STATES))
-_PENDING = ",".join(sorted(s.value for s in PENDING_STATES))
 
 _SCHEDULE = f"""
 if redis.call('HEXISTS', KEYS[4], 'credentials') == 0 then return {{'no-login', '0'}} end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state and string.find(',{_PENDING},', ',' .. state .. ',', 1, true) then
+if state and string.find(',{PENDING_CSV},', ',' .. state .. ',', 1, true) then
   return {{'exists', redis.call('HGET', KEYS[1], 'generation')}}
 end
 local mine = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
@@ -148,12 +145,7 @@ def remove_start_job(redis: Redis, job_id: str) -> None:
     if not job_id.startswith(START_JOB_PREFIX):
         return
     _scheduler(redis).cancel(job_id)
-    try:
-        job = JSONJob.fetch(job_id, connection=redis)
-    except NoSuchJobError:
-        return
-    if job.get_status(refresh=False) in ("queued", "scheduled", "deferred"):
-        job.delete()
+    cancel_job(redis, job_id)
 
 
 def start_job_pending(redis: Redis, job_id: str) -> bool:

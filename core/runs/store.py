@@ -26,13 +26,14 @@ EXPIRY_GRACE_S = DAY_S
 clean-up (`core.runs.retention`) deletes it on time together with everything that refers to
 it, and the TTL only bounds what is kept when no clean-up runs."""
 
-_ACTIVE = ",".join(sorted(s.value for s in ACTIVE_STATES))
-_PENDING = ",".join(sorted(s.value for s in PENDING_STATES))
+ACTIVE_CSV = ",".join(sorted(s.value for s in ACTIVE_STATES))
+PENDING_CSV = ",".join(sorted(s.value for s in PENDING_STATES))
+"""The states as Lua scripts test them: `string.find(',' .. CSV .. ',', ',' .. state .. ',')`."""
 
 _SUBMIT = f"""
 if redis.call('HEXISTS', KEYS[5], 'credentials') == 0 then return {{'no-login', '0'}} end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state and string.find(',{_PENDING},', ',' .. state .. ',', 1, true) then
+if state and string.find(',{PENDING_CSV},', ',' .. state .. ',', 1, true) then
   return {{'exists', redis.call('HGET', KEYS[1], 'generation')}}
 end
 if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[5]) then return {{'capacity', '0'}} end
@@ -53,7 +54,7 @@ return {{'created', tostring(generation)}}
 
 _FINISH = f"""
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state or not string.find(',{_ACTIVE},', ',' .. state .. ',', 1, true) then return 0 end
+if not state or not string.find(',{ACTIVE_CSV},', ',' .. state .. ',', 1, true) then return 0 end
 if ARGV[4] ~= '' and redis.call('HGET', KEYS[1], 'generation') ~= ARGV[4] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updated_at', ARGV[2], 'last_error', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
@@ -67,7 +68,7 @@ return 1
 
 _TRANSITION = f"""
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state or not string.find(',{_ACTIVE},', ',' .. state .. ',', 1, true) then return 0 end
+if not state or not string.find(',{ACTIVE_CSV},', ',' .. state .. ',', 1, true) then return 0 end
 if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'updated_at', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'last_error', ARGV[4]) end
@@ -76,7 +77,7 @@ return 1
 
 _REOPEN = f"""
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state or string.find(',{_ACTIVE},', ',' .. state .. ',', 1, true) then return 0 end
+if not state or string.find(',{ACTIVE_CSV},', ',' .. state .. ',', 1, true) then return 0 end
 if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'queued', 'job_id', ARGV[2], 'last_error', '',
   'updated_at', ARGV[3])
