@@ -105,7 +105,8 @@ async def play_all(cases: list[Case]) -> dict[Case, Played | BaseException]:
 
 @pytest.fixture(scope="module")
 def played(request: pytest.FixtureRequest) -> dict[Case, Played | BaseException]:
-    """Every case this session selected (all 48, or those `-k` picks), played at once."""
+    """Every case this session selected (all 48, or those `-k` picks), played at once; with
+    the suite's `--dist loadfile` they all run on the worker that plays them."""
     test = test_every_rule_completes_with_the_fewest_heartbeats_in_bounded_time
     params = [
         item.callspec.params
