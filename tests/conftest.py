@@ -14,7 +14,8 @@ from core.embedded_redis import EmbeddedRedis
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
-    """One embedded Valkey server (Redis protocol) for the whole session."""
+    """One embedded Valkey server (Redis protocol) for the whole session (each xdist worker
+    runs a session of its own, so each has its own server and temporary folder)."""
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server

@@ -18,6 +18,10 @@ nor `r` is known, so both are learned from answers, as proven bounds:
 Probes settle doubts on purpose, one at a time, on one lecture: the same chunk after a clearly
 longer wait. A shortfall that does not grow with the wait is `C`; one that grows is `r` (the
 lower bound on `r` from the first answer then exceeds what the second allows, or the reverse).
+While the cap is being learned and a time cap is proven that way, a doubt left over is settled
+at once by the wait `s / r_lo` below (it outlasts the time cap for certain, so only `C` can
+still fall short) rather than by longer and longer waits, each of which would cost one more
+partly credited heartbeat.
 The wait of a probe is `s / r_lo` (just enough under what is proven), so it never drifts
 upwards on its own, and never exceeds the real-time playback of the chunk (`s` seconds).
 
@@ -228,6 +232,13 @@ class CreditModel:
     def _probe_wait(self, send: int) -> float:
         if self.last_probe is not None and self.last_probe[0] == send and self.doubts:
             _, last_e_max = self.last_probe
+            if not self.cap_settled and self.rate_hi < math.inf and self.rate_lo > 0:
+                # Learning the cap, with a shortfall that already grew with the wait (a time
+                # cap proven): the wait that surely outlasts the time cap settles the rest in
+                # one answer (full credit proves C >= send; a shortfall after it can only be
+                # C). Once the cap is settled, that wait is the proven pace and would teach
+                # nothing: a short probe of the rate is followed by a longer one, as below.
+                return min(float(send), send / self.rate_lo)
             wait = max(1.5 * last_e_max, SHORTEST_WAIT_S)  # clearly longer, not more
             if wait > send:  # at the ceiling: halve instead, the other side of the test
                 wait = last_e_max / 2

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from core.conversation import texts
 from emulators.telegram import TelegramEmulator, peak_per_chat
 from emulators.vtu.server import VTUEmulator
@@ -54,11 +52,6 @@ def test_login_courses_run_to_completion(
     assert PASSWORD not in " ".join(m.text or "" for m in telegram.chat(CHAT) if m.from_bot)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="stalls only in the full suite's order (passes alone and with its file); "
-    "suspected: the cancelled run's probing turn, passed on since 0ab6f9b; see the closing note",
-)
 def test_two_students_at_once_one_cancels(
     telegram: TelegramEmulator, vtu: VTUEmulator, bot, drain, ctx
 ):

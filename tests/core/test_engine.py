@@ -64,7 +64,10 @@ def test_time_cap_is_learned_and_every_paced_heartbeat_earns_full_credit(vtu):
     assert_completed_exactly(vtu, SMALL)
     stats = vtu.stats(EMAIL)
     partial = sum(lec.partial_credit for lec in stats.lectures.values())
-    assert partial <= 3  # the probes that measured the time cap (one settles it, two narrow it)
+    # Two probes learn the time cap (one falls short, one shows the shortfall grows with the
+    # wait); a probe of a shorter wait than the proven one may fall short once, and the upper
+    # bound it proves then puts the next one's wait above the real rate's.
+    assert partial <= 3
     assert stats.heartbeats <= minimum_heartbeats(video_durations(vtu, SMALL)) + partial
 
 

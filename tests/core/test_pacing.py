@@ -74,6 +74,21 @@ def test_a_shortfall_that_does_not_grow_with_the_wait_is_the_chunk_cap():
     assert model.cap_hi <= 91 and model.known and model.chunk_s == 90
 
 
+def test_a_shortfall_that_grows_with_the_wait_is_the_time_cap_and_the_next_probe_outlasts_it():
+    model, short, waits = CreditModel(), 0, []
+    while not model.cap_settled:
+        send, wait = model.next_probe()
+        waits.append(wait)
+        elapsed = max(wait, RTT)
+        credit = answer(send, cap=120, rate=600.0, elapsed=elapsed)
+        model.observe(credit, elapsed, elapsed + RTT)
+        model.probed(send, credit, elapsed + RTT)
+        short += credit.high_s < send
+    assert short == 2  # one falls short, one shows the shortfall grows: no third one
+    assert len(waits) == 3 and 120 / 600 <= waits[-1] <= 120 / 600 * 1.3
+    assert model.cap_lo >= 119 and model.rate_hi < math.inf
+
+
 def test_the_wait_never_drifts_upwards():
     model = CreditModel()
     waits = learn(model, cap=90, rate=400.0)

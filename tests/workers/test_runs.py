@@ -151,6 +151,19 @@ def test_cancelled_run_keeps_its_progress_and_a_new_run_resumes(ctx, logged_in, 
         assert vtu.progress(EMAIL, lecture.id).credited_s <= lecture.duration_s * 1.015 + 1
 
 
+def test_a_cancelled_runs_probing_turn_passes_on_at_once(ctx, logged_in, redis, vtu, drain):
+    vtu.settings.time_scale = 60.0  # a full chunk needs a 2 s wait: not learned in one slice
+    first = ctx.runs.submit(STUDENT, "1-benchmark-166").run.id
+    drain(lambda: redis.get(keys.PROBE_LOCK) == first.encode())  # it is learning the crediting
+    ctx.runs.cancel(STUDENT, first)
+    assert not redis.exists(keys.CREDIT_MODEL)
+    vtu.settings.time_scale = 1200.0
+    second = ctx.runs.submit(STUDENT, SMALL).run.id
+    # Well inside the turn's 60 s lease, which a cancelled run would otherwise keep.
+    drain(lambda: ctx.runs.get(STUDENT, second).state is RunState.COMPLETED, timeout=30)
+    assert redis.get(keys.PROBE_LOCK) == second.encode()
+
+
 def test_forget_deletes_everything_about_the_student(ctx, logged_in, redis, drain):
     run_id = ctx.runs.submit(STUDENT, SMALL).run.id
     drain(lambda: not ctx.runs.get(STUDENT, run_id).state.active)
