@@ -90,6 +90,7 @@ def test_a_wrong_redis_url_gets_one_line_naming_it(command, case, redis_url, mon
         ("not-a-key", "AUTOPILOT_SECRET_KEYS: key 1 is not a Fernet key"),
         (f"{new_key()},short", "AUTOPILOT_SECRET_KEYS: key 2 is not a Fernet key"),
     ],
+    ids=["unset", "not a key", "a good key then a short one"],  # the same in every xdist worker
 )
 def test_a_wrong_key_gets_one_line_naming_which(
     command, keys, words, redis_url, monkeypatch, capsys

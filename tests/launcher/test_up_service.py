@@ -9,7 +9,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from config import Settings, child_environment
 from core import keys
 from core.embedded_redis import EmbeddedRedis, find_running
 from core.runs.queues import JSONJob
+from core.runs.record import ACTIVE_STATES
 from core.vault import new_key
 from emulators.discord import DiscordEmulator
 from emulators.telegram import TelegramEmulator
@@ -36,8 +37,13 @@ KINDS = {
     "discord": "launcher discord",
     "redis": "valkey-server",
 }
-"""Each kind of process `up` runs, by what its command line contains, in the order they are
-killed: first the worker whose slice holds the run, while the run is surely mid-way."""
+"""Each kind of process `up` runs, by what its command line contains."""
+CARRIERS = ("worker", "redis")
+"""Killed first, one at a time, the run proven moving after each: the worker whose slice holds
+the run and the Redis that holds everything. The others are killed back to back after."""
+ACTIVE = {state.value for state in ACTIVE_STATES}
+WORKERS = 2
+"""`autopilot up`'s default."""
 WAIT_S = 90.0
 """Bound on each wait: generous, for a busy 2-core machine; the test waits on events."""
 
@@ -76,9 +82,28 @@ class Service:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def wait(self, condition: Callable[[], object], what: str, timeout: float = WAIT_S) -> None:
+        """`wait_until`, failing with what it waited for and the end of `up`'s output."""
+        try:
+            wait_until(condition, timeout)
+        except TimeoutError:
+            tail = "\n".join(self.log().splitlines()[-40:])
+            pytest.fail(f"no {what} within {timeout:.0f} s; up's output ends:\n{tail}")
+
+    def children(self, kind: str) -> list[int]:
+        return [pid for pid, cmd in children_of(self.process.pid).items() if KINDS[kind] in cmd]
+
     def child(self, kind: str) -> int | None:
-        found = [pid for pid, cmd in children_of(self.process.pid).items() if KINDS[kind] in cmd]
+        found = self.children(kind)
         return found[0] if found else None
+
+    def replaced(self, kind: str, dead: int) -> bool:
+        """Whether `up` runs as many processes of `kind` as it should again, `dead` not one."""
+        running = self.children(kind)
+        return len(running) == (WORKERS if kind == "worker" else 1) and dead not in running
+
+    def run_active(self, run_id: str) -> bool:
+        return (self.redis.hget(keys.run(run_id), "state") or b"").decode() in ACTIVE
 
     def worker_holding(self, run_id: str) -> int | None:
         """The pid of the worker whose slice holds the run's lease right now."""
@@ -95,7 +120,7 @@ def test_up_serves_a_student_through_every_kill_and_stops_cleanly(
     tmp_path, vtu, telegram, discord_api, monkeypatch
 ):
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    vtu.settings.time_scale = 10.0  # the course's longest lecture (600 s) sets about 60 s
+    vtu.settings.time_scale = 8.0  # the course's longest lecture (600 s) sets about 75 s
     settings = Settings(
         vtu_base_url=vtu.base_url,
         secret_keys=(new_key(),),
@@ -116,19 +141,30 @@ def test_up_serves_a_student_through_every_kill_and_stops_cleanly(
         assert log_in(telegram, wait, STUDENT_USER).startswith("Logged in")
         progress = start_course(telegram, wait, STUDENT_USER)
         run_id = progress.callback_data("✖ Cancel").split(":")[1]
-        killed = {}
-        for kind in KINDS:
-            heartbeats = vtu.stats(EMAIL).heartbeats
-            wait_until(lambda h=heartbeats: vtu.stats(EMAIL).heartbeats >= h + 2, WAIT_S)
-            if kind == "worker":
-                wait_until(lambda: service.worker_holding(run_id), timeout=WAIT_S)
-                pid = service.worker_holding(run_id)
-            else:
-                pid = service.child(kind)
+        killed: dict[str, int] = {}
+
+        def kill(kind: str) -> None:
+            assert service.run_active(run_id), f"the run ended before the {kind} was killed"
+            pid = service.worker_holding(run_id) if kind == "worker" else service.child(kind)
             assert pid is not None, f"no {kind} process"
             os.kill(pid, signal.SIGKILL)
             killed[kind] = pid
-            wait_until(lambda k=kind, p=pid: service.child(k) not in (None, p), WAIT_S)
+
+        def moving_again(after: str) -> None:
+            heartbeats = vtu.stats(EMAIL).heartbeats
+            service.wait(
+                lambda: vtu.stats(EMAIL).heartbeats >= heartbeats + 2, f"run after {after}"
+            )
+
+        moving_again("the start")
+        service.wait(lambda: service.worker_holding(run_id), "slice holding the run")
+        for carrier in CARRIERS:  # they carry the run: it must move again after each
+            kill(carrier)
+            moving_again(f"the {carrier}'s death")
+        for kind in KINDS.keys() - CARRIERS:  # in quick succession, while the run goes on
+            kill(kind)
+        for kind, pid in killed.items():
+            service.wait(lambda k=kind, p=pid: service.replaced(k, p), f"new {kind}")
         discord_api.wait_until_connected(timeout=WAIT_S)
         answered = discord_api.invoke_command(discord_api.add_user(), "help")
         assert discord_api.wait_for_interaction(answered, timeout=10).acknowledged
@@ -137,7 +173,7 @@ def test_up_serves_a_student_through_every_kill_and_stops_cleanly(
             shown = message(telegram.chat(STUDENT_USER), progress.message_id).text or ""
             return "Completed" in shown
 
-        wait_until(completed, timeout=2 * WAIT_S)
+        service.wait(completed, "the run completing", 2 * WAIT_S)
         for lecture in vtu.catalog.course("1-small-course").lectures:
             if lecture.duration_s:
                 credited = vtu.progress(EMAIL, lecture.id)

@@ -75,7 +75,7 @@ def test_dlq_list_shows_the_refusal(redis, settings, monkeypatch, capsys):
     assert main(["dlq", "list"]) == 0
     out = capsys.readouterr().out
     assert job.id in out and "'os.system' is not one of the project's registered" in out
-    assert main(["dlq", "retry", job.id]) == 0
+    assert main(["dlq", "retry", job.id]) == 1  # asked to retry, nothing retried
     assert "not retried" in capsys.readouterr().out
     assert job.id in FailedJobRegistry(FAST_QUEUE, connection=redis)
 
