@@ -28,6 +28,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Worker
+from rq.exceptions import NoSuchJobError
 from rq.serializers import JSONSerializer
 from rq_dashboard import web as rq_dashboard
 
@@ -162,7 +163,7 @@ def _list_workers(instance_number: int) -> ResponseReturnValue:
             "pid": worker.pid,
             "queues": [q.name for q in worker.queues],
             "state": str(worker.get_state()),
-            "current_job": rq_dashboard.serialize_current_job(worker.get_current_job()),
+            "current_job": rq_dashboard.serialize_current_job(_current_job(worker)),
             "last_heartbeat": worker.last_heartbeat,
             "birth_date": worker.birth_date,
             "successful_job_count": worker.successful_job_count,
@@ -175,6 +176,15 @@ def _list_workers(instance_number: int) -> ResponseReturnValue:
     ]
     workers.sort(key=lambda w: (w["state"], w["queues"], w["name"]))
     return jsonify(workers=workers), 200, {"Cache-Control": "no-store"}
+
+
+def _current_job(worker: Worker) -> JSONJob | None:
+    """The job a worker is busy with; None between jobs, and when the job was deleted the
+    moment it finished (slices keep no result) while the worker still names it."""
+    try:
+        return worker.get_current_job()  # type: ignore[no-any-return]
+    except NoSuchJobError:
+        return None
 
 
 def _redis_unavailable(exc: RedisError) -> ResponseReturnValue:

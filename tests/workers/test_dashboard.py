@@ -263,3 +263,24 @@ def test_the_dashboard_command_serves_its_pages(settings):
     finally:
         child.terminate()
         child.communicate(timeout=15)
+
+
+def test_a_worker_naming_a_job_deleted_as_it_finished_is_shown_idle(serve, redis):
+    """A slice keeps no result: RQ deletes its job the moment it ends, while the worker's
+    record may still name it for an instant (this answered 500 in a full run)."""
+    from rq.executions import Execution
+
+    from launcher.worker import make_worker
+
+    worker = make_worker(redis, "busy-worker")
+    worker.register_birth()
+    job = queue(redis).enqueue(jobs.ADVANCE_RUN, "run-1", 1)
+    with redis.pipeline() as pipeline:
+        Execution.create(job, ttl=60, pipeline=pipeline, worker_name=worker.name)
+        pipeline.execute()
+    redis.delete(job.key)
+    client = serve()
+    answer = client.get("/0/data/workers.json")
+    assert answer.status_code == 200
+    (shown,) = [w for w in answer.json()["workers"] if w["name"] == "busy-worker"]
+    assert shown["current_job"] == "idle"

@@ -15,6 +15,7 @@ import pytest
 import redis as redis_lib
 
 from config import child_environment
+from core import keys
 from core.embedded_redis import EmbeddedRedis
 from core.runs import RunState
 from core.vtu import Credentials
@@ -74,6 +75,7 @@ def test_a_worker_killed_mid_run_is_replaced_within_a_minute_without_double_cred
     spawn(env, "scheduler")
     run_id = ctx.runs.submit(STUDENT, SMALL).run.id
     wait_until(lambda: vtu.stats(EMAIL).heartbeats >= 4, timeout=30)
+    wait_until(lambda: ctx.redis.exists(keys.lease(run_id)), timeout=30)  # mid-slice
     first.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
     spawn(env, "worker", "--name", "survivor")
