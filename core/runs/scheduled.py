@@ -23,7 +23,7 @@ from core import jobs, keys
 from core.runs.labels import job_description
 from core.runs.queues import FAST_QUEUE, JSONJob, JSONQueue, cancel_job, queue
 from core.runs.record import RunRecord, RunState
-from core.runs.store import EXPIRY_GRACE_S, PENDING_CSV
+from core.runs.store import EXPIRY_GRACE_S, FRESH_PROGRESS, PENDING_CSV
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -45,10 +45,8 @@ if mine >= tonumber(ARGV[7]) then return {{'student-capacity', '0'}} end
 local generation = redis.call('HINCRBY', KEYS[1], 'generation', 1)
 local job_id = ARGV[9] .. ARGV[1] .. '-' .. generation .. '-0'
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'student', ARGV[2], 'course', ARGV[3],
-  'state', 'scheduled', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'last_error', '',
-  'done', '0', 'total', '0', 'skipped', '0', 'current', '', 'eta_s', '', 'job_id', job_id,
-  'eta_at', '', 'credited_s', '0', 'needed_s', '0', 'resumed_s', '0', 'stuck', '',
-  'skipped_titles', '[]', 'locked_titles', '[]', 'target', '',
+  'state', 'scheduled', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'job_id', job_id,
+  {FRESH_PROGRESS},
   'start_at', ARGV[5], 'start_zone', ARGV[6], 'course_title', ARGV[10])
 redis.call('PERSIST', KEYS[1])
 redis.call('SADD', KEYS[3], ARGV[1])

@@ -30,6 +30,11 @@ ACTIVE_CSV = ",".join(sorted(s.value for s in ACTIVE_STATES))
 PENDING_CSV = ",".join(sorted(s.value for s in PENDING_STATES))
 """The states as Lua scripts test them: `string.find(',' .. CSV .. ',', ',' .. state .. ',')`."""
 
+FRESH_PROGRESS = """'last_error', '', 'done', '0', 'total', '0', 'skipped', '0', 'current', '',
+  'eta_s', '', 'eta_at', '', 'credited_s', '0', 'needed_s', '0', 'resumed_s', '0', 'stuck', '',
+  'skipped_titles', '[]', 'locked_titles', '[]', 'target', ''"""
+"""HSET arguments (Lua) that give a new generation of a run an empty progress."""
+
 _SUBMIT = f"""
 if redis.call('HEXISTS', KEYS[5], 'credentials') == 0 then return {{'no-login', '0'}} end
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -41,10 +46,8 @@ local mine = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or '0')
 if mine >= tonumber(ARGV[6]) then return {{'student-capacity', '0'}} end
 local generation = redis.call('HINCRBY', KEYS[1], 'generation', 1)
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'student', ARGV[2], 'course', ARGV[3],
-  'state', 'queued', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'last_error', '',
-  'done', '0', 'total', '0', 'skipped', '0', 'current', '', 'eta_s', '', 'job_id', ARGV[7],
-  'eta_at', '', 'credited_s', '0', 'needed_s', '0', 'resumed_s', '0', 'stuck', '',
-  'skipped_titles', '[]', 'locked_titles', '[]', 'target', '', 'start_at', '0', 'start_zone', '')
+  'state', 'queued', 'created_at', ARGV[4], 'updated_at', ARGV[4], 'job_id', ARGV[7],
+  {FRESH_PROGRESS}, 'start_at', '0', 'start_zone', '')
 redis.call('PERSIST', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)

@@ -9,7 +9,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,8 @@ from core.embedded_redis import EmbeddedRedis, find_running
 from core.runs.queues import JSONJob
 from core.runs.record import ACTIVE_STATES
 from core.vault import new_key
-from emulators.discord import DiscordEmulator
-from emulators.telegram import TelegramEmulator
-from tests.bot.conftest import STUDENT_USER, says
+from tests.bot.conftest import STUDENT_USER, says, telegram
+from tests.bot.discord.conftest import discord_api
 from tests.bot.helpers import log_in, message, start_course
 from tests.core.conftest import EMAIL
 from tests.processes import alive, children_of, free_port, wait_until
@@ -38,6 +37,7 @@ KINDS = {
     "redis": "valkey-server",
 }
 """Each kind of process `up` runs, by what its command line contains."""
+__all__ = ["discord_api", "telegram"]  # the stand-ins' fixtures, as the bots' tests use them
 CARRIERS = ("worker", "redis")
 """Killed first, one at a time, the run proven moving after each: the worker whose slice holds
 the run and the Redis that holds everything. The others are killed back to back after."""
@@ -46,18 +46,6 @@ WORKERS = 2
 """`autopilot up`'s default."""
 WAIT_S = 90.0
 """Bound on each wait: generous, for a busy 2-core machine; the test waits on events."""
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramEmulator]:
-    with TelegramEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def discord_api() -> Iterator[DiscordEmulator]:
-    with DiscordEmulator() as emulator:
-        yield emulator
 
 
 class Service:
